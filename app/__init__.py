@@ -1,0 +1,34 @@
+"""pipeline-store: Feldera's pipeline-management API on SQLite."""
+
+import os
+
+from flask import Flask
+
+from app import cli
+from app import errors
+from app import storage
+from app.api import Api
+from app.blueprints import register_blueprints
+from app.config import DefaultConfig
+
+ENV_PREFIX = "PIPELINE_STORE"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the application: defaults, instance config, env, test overrides."""
+    instance_path = os.environ.get(f"{ENV_PREFIX}_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if test_config:
+        app.config.update(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    errors.init_app(app)
+    cli.init_app(app)
+    storage.init_app(app)
+    api = Api(app)
+    register_blueprints(api)
+    return app

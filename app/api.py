@@ -1,0 +1,34 @@
+"""flask-smorest customised to speak Feldera's error envelope and status codes."""
+
+import flask_smorest
+from webargs.flaskparser import FlaskParser
+
+from app.errors import error_response
+from app.errors import from_http_exception
+from app.schemas.common import ErrorResponseSchema
+
+
+class ArgumentsParser(FlaskParser):
+    """Upstream answers unparsable query strings and bodies with 400, not 422."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Blueprint whose argument errors are 400s."""
+
+    ARGUMENTS_PARSER = ArgumentsParser()
+
+    def error(self, status: int, description: str):
+        """Document an error response of this operation with the envelope schema."""
+        return self.alt_response(status, schema=ErrorResponseSchema, description=description)
+
+
+class Api(flask_smorest.Api):
+    """Api documenting and producing `{message, error_code, details}` for every error."""
+
+    ERROR_SCHEMA = ErrorResponseSchema
+
+    def handle_http_exception(self, error):
+        """Render werkzeug/webargs errors in the envelope."""
+        return error_response(from_http_exception(error))

@@ -1,0 +1,108 @@
+"""Command line: `pipeline-store init-db|import|export|serve` (also `flask --app app ...`)."""
+
+import json
+import os
+import shutil
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from flask.cli import with_appcontext
+
+from app import storage
+from app.importer import InvalidRecord
+from app.importer import prepare_records
+from app.storage.pipelines import PipelineStore
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create or upgrade the database (idempotent, never destructive)."""
+    path = storage.database_path(current_app)
+    version = storage.initialize(path, current_app.config["BUSY_TIMEOUT_MS"])
+    click.echo(f"Database ready at {path} (schema version {version}).")
+
+
+@click.command("import")
+@click.argument("file", type=click.File("r"))
+@with_appcontext
+def import_command(file):
+    """Import pipelines from a JSON array in the List Pipelines shape (all or nothing)."""
+    try:
+        items = json.load(file)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{file.name} is not valid JSON: {exc}") from exc
+    try:
+        records = prepare_records(
+            items,
+            platform_version=current_app.config["PLATFORM_VERSION"],
+            enterprise=current_app.config["EDITION"] == "enterprise",
+        )
+    except InvalidRecord as exc:
+        raise click.ClickException(f"nothing imported from {file.name}:\n{exc}") from exc
+    db = storage.get_db()
+    store = PipelineStore(db)
+    with storage.transaction(db):
+        taken = {value for pair in store.names_and_ids() for value in pair}
+        clashes = [r["name"] for r in records if r["name"] in taken or r["id"] in taken]
+        if clashes:
+            raise click.ClickException(
+                f"nothing imported from {file.name}: already in the database: {', '.join(clashes)}"
+            )
+        for record in records:
+            store.insert(record)
+    click.echo(f"Imported {len(records)} pipeline(s).")
+
+
+@click.command("export")
+@click.argument("file", type=click.File("w"), default="-")
+@with_appcontext
+def export_command(file):
+    """Export every pipeline as List Pipelines returns it (`selector=all`)."""
+    pipelines = json.loads(PipelineStore(storage.get_db()).list_json("all"))
+    json.dump(pipelines, file, indent=2, ensure_ascii=False)
+    file.write("\n")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@with_appcontext
+def serve_command(host, port, workers):
+    """Serve the API with gunicorn (the database is initialised first)."""
+    storage.initialize(storage.database_path(current_app), current_app.config["BUSY_TIMEOUT_MS"])
+    gunicorn = shutil.which("gunicorn") or "gunicorn"
+    argv = [gunicorn, "--workers", str(workers), "--bind", f"{host}:{port}"]
+    argv += ["--access-logfile", "-", "app:create_app()"]
+    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s)")
+    sys.stdout.flush()
+    # The workers build their own app from the same environment and instance folder.
+    os.environ.setdefault("PIPELINE_STORE_INSTANCE_PATH", current_app.instance_path)
+    os.execvp(argv[0], argv)
+
+
+COMMANDS = (init_db_command, import_command, export_command, serve_command)
+
+
+def init_app(app) -> None:
+    """Register the commands on the app's `flask` CLI."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def make_app():
+    """Build the app for the console script."""
+    from app import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    name="pipeline-store",
+    create_app=make_app,
+    add_default_commands=False,
+    help="pipeline-store: Feldera's pipeline-management API on SQLite.",
+)

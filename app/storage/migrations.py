@@ -1,0 +1,88 @@
+"""Explicit schema migrations, numbered by PRAGMA user_version."""
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+PIPELINE_COLUMNS = {
+    "id": str,
+    "name": str,
+    "description": str,
+    "tags": str,  # JSON
+    "created_at": str,
+    "version": int,
+    "platform_version": str,
+    "runtime_config": str,  # JSON
+    "program_code": str,
+    "udf_rust": str,
+    "udf_toml": str,
+    "program_config": str,  # JSON
+    "program_version": int,
+    "program_status": str,
+    "program_status_since": str,
+    "program_error": str,  # JSON
+    "program_info": str,  # JSON
+    "deployment_error": str,  # JSON
+    "refresh_version": int,
+    "storage_status": str,
+    "storage_status_details": str,  # JSON
+    "deployment_id": str,
+    "deployment_initial": str,
+    "deployment_status": str,
+    "deployment_status_since": str,
+    "deployment_desired_status": str,
+    "deployment_desired_status_since": str,
+    "deployment_resources_status": str,
+    "deployment_resources_status_details": str,  # JSON
+    "deployment_resources_status_since": str,
+    "deployment_resources_desired_status": str,
+    "deployment_resources_desired_status_since": str,
+    "deployment_runtime_status": str,
+    "deployment_runtime_status_details": str,  # JSON
+    "deployment_runtime_status_since": str,
+    "deployment_runtime_desired_status": str,
+    "deployment_runtime_desired_status_since": str,
+    "bootstrap_policy": str,
+    "silent_bootstrap": int,
+    "concurrent_bootstrap": int,
+}
+NULLABLE = {
+    "program_info",
+    "deployment_error",
+    "storage_status_details",
+    "deployment_id",
+    "deployment_initial",
+    "deployment_resources_status_details",
+    "deployment_runtime_status",
+    "deployment_runtime_status_details",
+    "deployment_runtime_status_since",
+    "deployment_runtime_desired_status",
+    "deployment_runtime_desired_status_since",
+    "bootstrap_policy",
+}
+
+
+def create_pipelines(db: sqlite_utils.Database) -> None:
+    """Version 1: the pipelines table."""
+    db["pipelines"].create(
+        PIPELINE_COLUMNS,
+        pk="id",
+        not_null=set(PIPELINE_COLUMNS) - NULLABLE,
+    )
+    db["pipelines"].create_index(["name"], unique=True, index_name="pipelines_name")
+
+
+# Append-only: the position of a step is its schema version.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    create_pipelines,
+]
+
+
+def migrate(db: sqlite_utils.Database, transaction) -> int:
+    """Apply the missing steps under the write lock, so racing workers apply each once."""
+    with transaction(db):
+        current = db.execute("PRAGMA user_version").fetchone()[0]
+        for version, step in enumerate(MIGRATIONS[current:], start=current + 1):
+            step(db)
+            db.execute(f"PRAGMA user_version = {version}")
+    return len(MIGRATIONS)

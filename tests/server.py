@@ -1,0 +1,62 @@
+"""Run the real server (gunicorn) on a free loopback port for end-to-end tests."""
+
+import contextlib
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """Return a loopback port that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn_server(instance: pathlib.Path, workers: int = 2, env: dict | None = None):
+    """Start gunicorn with `workers` on a temp instance folder; yield (base_url, log_path)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = instance / "access.log"
+    environment = {
+        **os.environ,
+        "PIPELINE_STORE_INSTANCE_PATH": str(instance),
+        "PIPELINE_STORE_SECRET_KEY": "e2e-secret",
+        **(env or {}),
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers),
+        "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log_path),
+        # %(p)s is the worker pid, so tests can see which worker answered.
+        "--access-logformat", "%(p)s %(r)s %(s)s", "wsgi:app",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base_url, process)
+        yield base_url, log_path
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        process.stderr.close()
+
+
+def wait_until_ready(base_url: str, process: subprocess.Popen, timeout: float = 20) -> None:
+    """Poll until the server answers, or fail with its stderr."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()}")
+        with contextlib.suppress(requests.ConnectionError):
+            requests.get(f"{base_url}/v0/pipelines?selector=status", timeout=2)
+            return
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start in time")
