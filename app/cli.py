@@ -52,7 +52,7 @@ def import_command(file):
                 f"nothing imported from {file.name}: already in the database: {', '.join(clashes)}"
             )
         for record in records:
-            store.insert(record)
+            store.insert(record, simulated=False)
     click.echo(f"Imported {len(records)} pipeline(s).")
 
 

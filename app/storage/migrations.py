@@ -72,9 +72,15 @@ def create_pipelines(db: sqlite_utils.Database) -> None:
     db["pipelines"].create_index(["name"], unique=True, index_name="pipelines_name")
 
 
+def add_simulated_flag(db: sqlite_utils.Database) -> None:
+    """Version 2: whether the simulation may move the pipeline (imported fixtures stay still)."""
+    db["pipelines"].add_column("simulated", int, not_null_default=0)
+
+
 # Append-only: the position of a step is its schema version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_pipelines,
+    add_simulated_flag,
 ]
 
 

@@ -118,9 +118,13 @@ class PipelineStore:
         """Return (name, id) of every pipeline."""
         return [tuple(row) for row in self.db.execute("SELECT name, id FROM pipelines")]
 
-    def insert(self, record: dict) -> None:
-        """Insert a complete record; a taken name raises DuplicateName."""
-        record = {**record, **derive_deployment_fields(record)}
+    def insert(self, record: dict, simulated: bool = True) -> None:
+        """Insert a complete record; a taken name raises DuplicateName.
+
+        `simulated` is False only for imported fixtures, which the simulation never moves
+        until a client acts on them (spec decision 7); any later API write sets it.
+        """
+        record = {**record, **derive_deployment_fields(record), "simulated": int(simulated)}
         try:
             self.db["pipelines"].insert({column: encode(column, v) for column, v in record.items()})
         except sqlite3.IntegrityError as exc:
