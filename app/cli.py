@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import sys
 
 import click
@@ -74,8 +73,8 @@ def export_command(file):
 def serve_command(host, port, workers):
     """Serve the API with gunicorn (the database is initialised first)."""
     storage.initialize(storage.database_path(current_app), current_app.config["BUSY_TIMEOUT_MS"])
-    gunicorn = shutil.which("gunicorn") or "gunicorn"
-    argv = [gunicorn, "--workers", str(workers), "--bind", f"{host}:{port}"]
+    # The interpreter running this command has gunicorn, whatever PATH says.
+    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}"]
     argv += ["--access-logfile", "-", "app:create_app()"]
     click.echo(f"Serving on http://{host}:{port} with {workers} worker(s)")
     sys.stdout.flush()

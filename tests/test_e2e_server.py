@@ -4,13 +4,16 @@ import collections
 import concurrent.futures
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
 import requests
 
 from tests.conftest import DATA
+from tests.server import free_port
 from tests.server import gunicorn_server
+from tests.server import wait_until_ready
 
 
 def cli(instance, *args) -> subprocess.CompletedProcess:
@@ -50,3 +53,22 @@ def test_every_worker_serves_the_same_list(tmp_path):
         line.split()[0] for line in log_path.read_text().splitlines() if "selector=status" in line
     )
     assert len(pids) == 2, f"only one worker answered: {pids}"
+
+
+def test_serve_command_runs_gunicorn(tmp_path):
+    """`pipeline-store serve` initialises the database and serves on the given port."""
+    script = pathlib.Path(sys.executable).with_name("pipeline-store")
+    port = free_port()
+    env = {**os.environ, "PIPELINE_STORE_INSTANCE_PATH": str(tmp_path)}
+    command = [str(script), "serve", "--port", str(port), "--workers", "1"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", process)
+        response = requests.get(f"http://127.0.0.1:{port}/v0/pipelines")
+        assert response.status_code == 200
+        assert response.json() == []
+        assert (tmp_path / "pipelines.sqlite3").exists()
+    finally:
+        process.terminate()  # exec'd into the gunicorn master, which stops its workers
+        process.wait(timeout=20)
+        process.stdout.close()
