@@ -4,10 +4,13 @@ import os
 
 from flask import Flask
 
+from app import auth
 from app import cli
+from app import cors
 from app import errors
 from app import storage
 from app.api import Api
+from app.auth.openapi import BearerSecurityPlugin
 from app.blueprints import register_blueprints
 from app.config import DefaultConfig
 
@@ -24,11 +27,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
+    # Keep upstream's key order in every JSON response (Flask sorts keys by default).
+    app.json.sort_keys = False
     os.makedirs(app.instance_path, exist_ok=True)
 
+    # First: refuses an unsafe setup before the database is opened, and its
+    # before_request hook runs before any other.
+    auth.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     storage.init_app(app)
-    api = Api(app)
+    cors.init_app(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [BearerSecurityPlugin()]})
     register_blueprints(api)
     return app

@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 
 from app import storage
+from app.auth import cli as auth_cli
 from app.importer import InvalidRecord
 from app.importer import prepare_records
 from app.storage.pipelines import PipelineStore
@@ -83,7 +84,13 @@ def serve_command(host, port, workers):
     os.execvp(argv[0], argv)
 
 
-COMMANDS = (init_db_command, import_command, export_command, serve_command)
+COMMANDS = (
+    init_db_command,
+    import_command,
+    export_command,
+    serve_command,
+    *auth_cli.COMMANDS,
+)
 
 
 def init_app(app) -> None:

@@ -27,6 +27,50 @@ SETTINGS = {
         "How long a worker waits for another worker's write lock",
     ),
     "MAX_BODY_BYTES": (2 * 1024 * 1024, "Largest accepted JSON body (upstream: 2 MiB)"),
+    "AUTH": (
+        "none",
+        "`none` (every caller is admin) or `bearer` (every `/v0` route needs a bearer token)",
+    ),
+    "JWT_SECRET": ("", "HS256 shared secret for JWTs (empty: HS256 refused)"),
+    "JWT_PUBLIC_KEY": ("", "RS256 public key for JWTs: PEM text or a path to a PEM file"),
+    "JWT_JWKS_URL": ("", "RS256 keys for JWTs: a JWKS URL or a path to a JWKS file (by `kid`)"),
+    "JWT_ISSUER": ("", "Required JWT `iss` (empty: not checked)"),
+    "JWT_AUDIENCE": ("feldera-api", "Required JWT `aud` (empty: not checked)"),
+    "JWT_ROLE_CLAIM": ("role", "JWT claim holding the role; dots reach nested claims"),
+    "JWT_DEFAULT_ROLE": ("write", "Role of a JWT without the role claim (empty: rejected)"),
+    "OIDC_PROVIDER": (
+        None,
+        '`GET /config/authentication` answer in bearer mode, e.g. `{"GenericOidc": {...}}`',
+    ),
+    "CORS_ORIGINS": (
+        "",
+        "Origins allowed to call the API from a browser: empty (none), `*`, or a list",
+    ),
+    # Simulated lifecycle (README "Simulated lifecycle"): seconds per phase, times the scale.
+    "SIMULATION_SCALE": (
+        1.0,
+        "Multiplies every simulated delay; `0` makes every transition immediate",
+    ),
+    "COMPILE_QUEUE_SECONDS": (0.25, "Compilation: `Pending` until the SQL compiler picks it up"),
+    "COMPILE_SQL_SECONDS": (1.0, "Compilation: `CompilingSql` until `SqlCompiled` or `SqlError`"),
+    "COMPILE_RUST_QUEUE_SECONDS": (0.25, "Compilation: `SqlCompiled` until `CompilingRust`"),
+    "COMPILE_RUST_SECONDS": (1.25, "Compilation: `CompilingRust` until `Success` or `RustError`"),
+    "RUNNER_SECONDS": (0.1, "Deployment: the runner acting on `/start` or `/stop`"),
+    "PROVISION_SECONDS": (1.0, "Deployment: `Provisioning` until `Provisioned` (`Initializing`)"),
+    "PROVISIONING_TIMEOUT_SECONDS": (
+        20.0,
+        "Deployment: a `provisioning-timeout` fault fails after this (or the pipeline's "
+        "`provisioning_timeout_secs`)",
+    ),
+    "INITIALIZE_SECONDS": (
+        1.0,
+        "Deployment: `Initializing` until `Running`, `Paused` or `Standby`",
+    ),
+    "RUNTIME_CHANGE_SECONDS": (0.1, "Deployment: `/pause`, `/resume` or `/activate` taking effect"),
+    "BOOTSTRAP_SECONDS": (1.0, "Deployment (enterprise): each bootstrapping phase"),
+    "SUSPEND_SECONDS": (0.5, "Deployment (enterprise): checkpointing for `/stop?force=false`"),
+    "STOP_SECONDS": (0.25, "Deployment: `Stopping` until `Stopped`"),
+    "CLEAR_SECONDS": (0.25, "Storage: `Clearing` until `Cleared`"),
 }
 
 

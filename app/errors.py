@@ -80,6 +80,44 @@ class NotImplementedFeature(ApiError):
     status = 501
 
 
+class AuthenticationFailed(ApiError):
+    """401: missing, malformed or rejected credential (JSON here, unlike upstream's empty body)."""
+
+    status = 401
+
+    def __init__(self, message: str, description: str | None = None):
+        super().__init__(message)
+        # RFC 6750 challenge; upstream names the JWT failure kind in error_description.
+        challenge = f'Bearer error_description="{description}"' if description else "Bearer"
+        self.headers = {"WWW-Authenticate": challenge}
+
+
+class Forbidden(ApiError):
+    """A 403 whose error_code is given by the caller."""
+
+    status = 403
+
+
+class InsufficientPermissions(Forbidden):
+    """The caller's role is below the route's minimum."""
+
+    def __init__(self, required: str, actual: str):
+        super().__init__(
+            f"Insufficient permissions: this action requires the '{required}' role, "
+            f"but the caller has '{actual}'",
+            {"required": required, "actual": actual},
+        )
+
+
+class UnknownApiKey(ApiError):
+    """No API key has this name in the caller's tenant."""
+
+    status = 404
+
+    def __init__(self, name: str):
+        super().__init__(f"Unknown API key '{name}'", {"name": name})
+
+
 # Werkzeug's HTTP errors mapped to pipeline-store's own codes (spec/README.md decision 1).
 HTTP_ERROR_CODES = {
     400: "InvalidRequestBody",

@@ -5,11 +5,26 @@ import time
 import uuid
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
+
+from flask import current_app
+from flask import has_app_context
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def now() -> datetime:
-    """Return the current UTC time truncated to microseconds (what the store keeps)."""
+    """Return the current UTC time, or the app's `CLOCK` hook's (tests control time with it)."""
+    if has_app_context():
+        clock = current_app.config.get("CLOCK")
+        if clock is not None:
+            return clock()
     return datetime.now(UTC)
+
+
+def epoch_micros(moment: datetime) -> int:
+    """Return whole microseconds since the Unix epoch (exact, unlike float timestamps)."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -47,9 +62,10 @@ def normalize_timestamp(text: str) -> str:
     return format_timestamp(parse_timestamp(text))
 
 
-def uuid7() -> str:
+def uuid7(at: datetime | None = None) -> str:
     """Return a new time-ordered UUIDv7 (RFC 9562, sub-millisecond bits in rand_a)."""
-    nanos = time.time_ns()
+    # `at` stamps ids of simulated events with their scheduled time rather than the wall clock.
+    nanos = time.time_ns() if at is None else epoch_micros(at) * 1000
     millis, sub_ms_nanos = divmod(nanos, 1_000_000)
     # 12 bits of sub-millisecond fraction keep ids made in one process ordered.
     rand_a = (sub_ms_nanos * 4096) // 1_000_000

@@ -55,7 +55,8 @@ def wait_until_ready(base_url: str, process: subprocess.Popen, timeout: float = 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()}")
-        with contextlib.suppress(requests.ConnectionError):
+        # A timeout too: the socket accepts before workers on a busy machine have booted.
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
             requests.get(f"{base_url}/v0/pipelines?selector=status", timeout=2)
             return
         time.sleep(0.1)

@@ -1,8 +1,11 @@
 """Blueprint registry: the factory registers every module listed here."""
 
+from app.blueprints import api_keys
+from app.blueprints import lifecycle
 from app.blueprints import pipelines
+from app.blueprints import platform
 
-MODULES = (pipelines,)
+MODULES = (pipelines, lifecycle, api_keys, platform)
 
 
 def register_blueprints(api) -> None:

@@ -77,10 +77,41 @@ def add_simulated_flag(db: sqlite_utils.Database) -> None:
     db["pipelines"].add_column("simulated", int, not_null_default=0)
 
 
+def create_api_keys(db: sqlite_utils.Database) -> None:
+    """Version 3: API keys, stored only as the Base64 SHA-256 of the key (platform.md §A3)."""
+    db["api_keys"].create(
+        {"id": str, "tenant_id": str, "name": str, "hash": str, "role": str},
+        pk="id",
+        not_null={"tenant_id", "name", "hash", "role"},
+    )
+    table = db["api_keys"]
+    table.create_index(["tenant_id", "name"], unique=True, index_name="unique_api_key_name")
+    table.create_index(["hash"], unique=True, index_name="api_keys_hash")
+
+
+def add_simulation_state(db: sqlite_utils.Database) -> None:
+    """Version 4: the lifecycle simulator's schedule and private state (app/simulator)."""
+    table = db["pipelines"]
+    # Epoch microseconds of the next due transition; NULL when nothing is scheduled.
+    table.add_column("next_transition_at", int)
+    # When the simulation took the row over: no transition is scheduled before it.
+    table.add_column("simulated_since", str)
+    table.add_column("simulation", str)  # JSON
+    # Partial: idle rows are NULL, so the "anything due?" probe reads a tiny index.
+    db.execute(
+        "CREATE INDEX pipelines_next_transition ON pipelines(next_transition_at) "
+        "WHERE next_transition_at IS NOT NULL"
+    )
+    # Rows created before this version get planned by the next request.
+    db.execute("UPDATE pipelines SET next_transition_at = 0 WHERE simulated = 1")
+
+
 # Append-only: the position of a step is its schema version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_pipelines,
     add_simulated_flag,
+    create_api_keys,
+    add_simulation_state,
 ]
 
 

@@ -9,6 +9,8 @@ from app.errors import DuplicateName
 from app.schemas.pipelines import FIELD_SETS
 from app.status import DERIVATION_INPUTS
 from app.status import derive_deployment_fields
+from app.storage.lifecycle import insert_columns
+from app.storage.lifecycle import schedule_changes
 
 JSON_COLUMNS = frozenset(
     {
@@ -21,6 +23,7 @@ JSON_COLUMNS = frozenset(
         "storage_status_details",
         "deployment_resources_status_details",
         "deployment_runtime_status_details",
+        "simulation",  # the lifecycle simulator's private state
     }
 )
 BOOL_COLUMNS = frozenset({"silent_bootstrap", "concurrent_bootstrap"})
@@ -125,6 +128,7 @@ class PipelineStore:
         until a client acts on them (spec decision 7); any later API write sets it.
         """
         record = {**record, **derive_deployment_fields(record), "simulated": int(simulated)}
+        record.update(insert_columns(record, simulated))
         try:
             self.db["pipelines"].insert({column: encode(column, v) for column, v in record.items()})
         except sqlite3.IntegrityError as exc:
@@ -134,6 +138,7 @@ class PipelineStore:
     def update(self, pipeline_id: str, changes: dict) -> dict:
         """Write changed columns (re-deriving combined statuses) and return the new record."""
         current = self.get_by_id(pipeline_id)
+        changes = {**changes, **schedule_changes(current, changes)}
         record = {**current, **changes}
         if any(field in changes for field in DERIVATION_INPUTS):
             record.update(derive_deployment_fields(record))
