@@ -10,9 +10,11 @@ from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 
 from app import storage
+from app import timeutil
 from app.auth import cli as auth_cli
 from app.importer import InvalidRecord
 from app.importer import prepare_records
+from app.simulator import advance
 from app.storage.pipelines import PipelineStore
 
 
@@ -61,7 +63,10 @@ def import_command(file):
 @with_appcontext
 def export_command(file):
     """Export every pipeline as List Pipelines returns it (`selector=all`)."""
-    pipelines = json.loads(PipelineStore(storage.get_db()).list_json("all"))
+    db = storage.get_db()
+    # The same state a client would see now: due simulated transitions are applied first.
+    advance(db, timeutil.now(), current_app.config)
+    pipelines = json.loads(PipelineStore(db).list_json("all"))
     json.dump(pipelines, file, indent=2, ensure_ascii=False)
     file.write("\n")
 

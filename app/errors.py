@@ -4,6 +4,7 @@ import json
 import logging
 
 from flask import Response
+from flask import current_app
 from flask import request
 from werkzeug.exceptions import HTTPException
 
@@ -161,7 +162,8 @@ def from_http_exception(exc: HTTPException) -> ApiError:
     elif status == 405:
         message = f"Method {request.method} is not allowed on '{request.path}'"
     elif status == 413:
-        message = data.get("message") or "JSON payload has exceeded limit (2097152 bytes)."
+        limit = current_app.config["MAX_BODY_BYTES"]
+        message = data.get("message") or f"JSON payload has exceeded limit ({limit} bytes)."
     else:
         message = data.get("message") or exc.description or exc.name
     error = ApiError(message, {}, HTTP_ERROR_CODES.get(status, exc.name.replace(" ", "")))

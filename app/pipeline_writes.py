@@ -1,6 +1,9 @@
 """Create, replace, patch and delete pipelines with upstream's checks, order and counters."""
 
+import contextlib
 import json
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +38,18 @@ class WriteSettings:
 
     platform_version: str
     enterprise: bool = False
+    # Runs first inside every write transaction (the simulator's catch-up), so checks see
+    # transitions that fell due between the request's own catch-up and taking the lock.
+    catch_up: Callable[[Any], None] | None = None
+
+
+@contextlib.contextmanager
+def write_transaction(store: PipelineStore, settings: WriteSettings) -> Iterator[None]:
+    """Hold the write lock for one request, with the state brought up to date first."""
+    with transaction(store.db):
+        if settings.catch_up is not None:
+            settings.catch_up(store.db)
+        yield
 
 
 def cannot_rename_missing() -> BadRequest:
@@ -184,7 +199,7 @@ def update(
 
 def create_pipeline(store: PipelineStore, body: dict, settings: WriteSettings) -> str:
     """POST: create and return the mutation JSON; 409 DuplicateName if the name is taken."""
-    with transaction(store.db):
+    with write_transaction(store, settings):
         return store.get_json(create(store, body, settings), MUTATION)
 
 
@@ -192,7 +207,7 @@ def put_pipeline(
     store: PipelineStore, path_name: str, body: dict, settings: WriteSettings
 ) -> tuple[str, bool]:
     """PUT: create or fully replace; return (mutation JSON, whether it was created)."""
-    with transaction(store.db):
+    with write_transaction(store, settings):
         current = store.get(path_name)
         if current is None:
             if body["name"] != path_name:
@@ -225,14 +240,14 @@ def patch_pipeline(
         new["runtime_config"] = runtime_config(new["runtime_config"], settings)
     if "program_config" in new:
         new["program_config"] = program_config(new["program_config"])
-    with transaction(store.db):
+    with write_transaction(store, settings):
         name = update(store, existing(store, path_name), new, settings, put=False)
         return store.get_json(name, MUTATION)
 
 
-def delete_pipeline(store: PipelineStore, name: str) -> None:
+def delete_pipeline(store: PipelineStore, name: str, settings: WriteSettings) -> None:
     """DELETE: only a fully stopped pipeline with cleared storage (crud.md §3.6)."""
-    with transaction(store.db):
+    with write_transaction(store, settings):
         current = existing(store, name)
         if not fully_stopped(current):
             raise BadRequest(

@@ -128,3 +128,16 @@ def test_database_is_in_wal_mode(app):
     with app.app_context():
         assert get_db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert database_path(app).endswith("pipelines.sqlite3")
+
+
+def test_export_shows_the_simulation_caught_up(tmp_path):
+    from app import create_app
+
+    app = create_app(
+        {"TESTING": True, "DATABASE": str(tmp_path / "sim.sqlite3"), "SIMULATION_SCALE": 0}
+    )
+    body = {"name": "compiled", "program_code": "CREATE TABLE t (x INT);"}
+    assert app.test_client().post("/v0/pipelines", json=body).status_code == 201
+    exported = json.loads(export(app.test_cli_runner()))
+    assert exported[0]["program_status"] == "Success"
+    assert exported[0]["refresh_version"] == 3

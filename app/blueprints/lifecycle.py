@@ -43,6 +43,11 @@ def advance_simulation() -> None:
     advance(get_db(), timeutil.now(), current_app.config)
 
 
+def catch_up_locked(db) -> None:
+    """Materialise due transitions inside the caller's write transaction (clock read now)."""
+    advance_locked(db, timeutil.now(), SimConfig.from_settings(current_app.config))
+
+
 # Actions catch up first in batches, then once more under their own write lock.
 blp.before_request(advance_simulation)
 

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from app import pipeline_writes
 from app.api import Blueprint
 from app.blueprints.lifecycle import advance_simulation
+from app.blueprints.lifecycle import catch_up_locked
 from app.errors import UnknownPipelineName
 from app.json_body import JsonBodyParser
 from app.schemas.pipeline_bodies import PatchPipelineSchema
@@ -47,6 +48,7 @@ def write_settings() -> pipeline_writes.WriteSettings:
     return pipeline_writes.WriteSettings(
         platform_version=current_app.config["PLATFORM_VERSION"],
         enterprise=current_app.config["EDITION"] == "enterprise",
+        catch_up=catch_up_locked,
     )
 
 
@@ -157,7 +159,7 @@ class PipelinesByName(MethodView):
 
         The pipeline must be fully stopped and its storage cleared.
         """
-        pipeline_writes.delete_pipeline(PipelineStore(get_db()), pipeline_name)
+        pipeline_writes.delete_pipeline(PipelineStore(get_db()), pipeline_name, write_settings())
         # Upstream answers with an empty body and no content type or Cache-Control.
         response = Response(status=200)
         del response.headers["Content-Type"]

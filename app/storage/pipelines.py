@@ -85,6 +85,14 @@ def decode_row(row) -> dict:
     return record
 
 
+def name_clash_or(exc: sqlite3.IntegrityError) -> Exception:
+    """Return DuplicateName for a clash on the unique name index, else the error itself."""
+    # The unique index on name is the arbiter, also between racing workers.
+    if "pipelines.name" in str(exc):
+        return DuplicateName()
+    return exc
+
+
 class PipelineStore:
     """Pipelines in one SQLite database."""
 
@@ -132,8 +140,7 @@ class PipelineStore:
         try:
             self.db["pipelines"].insert({column: encode(column, v) for column, v in record.items()})
         except sqlite3.IntegrityError as exc:
-            # The unique index on name is the arbiter, also between racing workers.
-            raise DuplicateName() from exc
+            raise name_clash_or(exc) from exc
 
     def update(self, pipeline_id: str, changes: dict) -> dict:
         """Write changed columns (re-deriving combined statuses) and return the new record."""
@@ -147,7 +154,7 @@ class PipelineStore:
             try:
                 self.db["pipelines"].update(pipeline_id, written)
             except sqlite3.IntegrityError as exc:
-                raise DuplicateName() from exc
+                raise name_clash_or(exc) from exc
         return record
 
     def delete(self, pipeline_id: str) -> None:
