@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from app.api import ArgumentsParser
 from app.errors import ApiError
 from app.errors import BadRequest
+from app.pipeline_config.checks import describe_value
 
 PREFIX = "Json deserialize error: "
 # Python's json error texts mapped to serde_json's wording for the same problem.
@@ -168,21 +169,6 @@ def parse_json_text(data: bytes) -> tuple[Any, str]:
     return value, text
 
 
-def describe(value: Any) -> str:
-    """Describe a JSON value like serde's `Unexpected`."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{'true' if value else 'false'}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{value!r}`"
-    if isinstance(value, str):
-        return f"string {json.dumps(value, ensure_ascii=False)}"
-    return "sequence" if isinstance(value, list) else "map"
-
-
 def first_field_error(messages: dict, data: dict) -> str:
     """Pick the error serde would report: the first bad present key, else a missing field."""
     ordered = [key for key in data if key in messages]
@@ -220,7 +206,7 @@ class JsonBodyParser(ArgumentsParser):
         if not isinstance(value, dict):
             struct = type(schema).__name__.removesuffix("Schema")
             raise invalid_request_body(
-                f"{PREFIX}invalid type: {describe(value)}, expected struct {struct} "
+                f"{PREFIX}invalid type: {describe_value(value)}, expected struct {struct} "
                 + position(text, len(text.rstrip()))
             )
         return value

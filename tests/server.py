@@ -21,11 +21,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn_server(instance: pathlib.Path, workers: int = 2, env: dict | None = None):
-    """Start gunicorn with `workers` on a temp instance folder; yield (base_url, log_path)."""
+def gunicorn_server(
+    instance: pathlib.Path, workers: int = 2, env: dict | None = None, log_name: str = "access"
+):
+    """Start gunicorn with `workers` on a temp instance folder; yield (base_url, log_path).
+
+    Several servers may share one instance folder (one database) if their `log_name`s differ.
+    """
     instance.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    log_path = instance / "access.log"
+    log_path = instance / f"{log_name}.log"
     environment = {
         **os.environ,
         "PIPELINE_STORE_INSTANCE_PATH": str(instance),

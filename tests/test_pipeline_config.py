@@ -597,3 +597,263 @@ def test_storage_restricted_changes_treat_missing_keys_as_defaults():
     assert storage_restricted_changes(legacy, normalize_runtime_config({"hosts": 2})) == [
         "`runtime_config.hosts`"
     ]
+
+
+# Feldera 0.369 spellings: accepted on input, stored under the 0.337 keys in the old unit.
+GI = 1 << 30
+RESOURCES = EXPECTED_DEFAULTS["resources"]
+STORAGE = EXPECTED_DEFAULTS["storage"]
+FT_OFF = {"model": "none", "checkpoint_interval_secs": 60}
+
+
+@pytest.mark.parametrize(
+    ("submitted", "changes"),
+    [
+        ({"max_buffering_delay": "1ms"}, {"max_buffering_delay_usecs": 1000}),
+        ({"clock_resolution": "2s"}, {"clock_resolution_usecs": 2_000_000}),
+        ({"clock_resolution": "1m0.5s"}, {"clock_resolution_usecs": 60_500_000}),
+        ({"provisioning_timeout": "1h30m"}, {"provisioning_timeout_secs": 5400}),
+        ({"provisioning_timeout": "+1d"}, {"provisioning_timeout_secs": 86_400}),
+        ({"provisioning_timeout": "0"}, {"provisioning_timeout_secs": 0}),
+        ({"provisioning_timeout": "90\u00b5s"}, {"provisioning_timeout_secs": 1}),
+        ({"max_rss": "16G"}, {"max_rss_mb": 16_000}),
+        ({"max_rss": "4Gi"}, {"max_rss_mb": -(-4 * GI // 10**6)}),
+        ({"datafusion_memory": "512MB"}, {"datafusion_memory_mb": 512}),
+        ({"datafusion_memory": "2kB"}, {"datafusion_memory_mb": 1}),
+        (
+            {"fault_tolerance": {"model": "none", "checkpoint_interval": "5m"}},
+            {"fault_tolerance": {"model": "none", "checkpoint_interval_secs": 300}},
+        ),
+        ({"resources": {"memory_max": "1G"}}, {"resources": {**RESOURCES, "memory_mb_max": 1000}}),
+        ({"resources": {"memory_min": "1Mi"}}, {"resources": {**RESOURCES, "memory_mb_min": 2}}),
+        (
+            {"resources": {"storage_max": "400Gi"}},
+            {"resources": {**RESOURCES, "storage_mb_max": 429_497}},
+        ),
+        (
+            {"storage": {"min_spill_size": "10Mi"}},
+            {"storage": {**STORAGE, "min_storage_bytes": 10 * (1 << 20)}},
+        ),
+        # Bytes are the old unit here, so a bare number is fine.
+        (
+            {"storage": {"min_spill_size": "4096"}},
+            {"storage": {**STORAGE, "min_storage_bytes": 4096}},
+        ),
+        # An integer under a new name counts the old unit, as the 0.369 SDK reads it back.
+        ({"provisioning_timeout": 30}, {"provisioning_timeout_secs": 30}),
+        ({"max_rss": 4096}, {"max_rss_mb": 4096}),
+    ],
+)
+def test_new_spellings_are_stored_under_the_old_keys(submitted, changes):
+    config = normalize_runtime_config(submitted)
+    assert config == with_defaults(**changes)
+    assert list(config) == list(EXPECTED_DEFAULTS)
+    assert list(config["resources"]) == list(RESOURCES)
+    assert list(config["storage"]) == list(STORAGE)
+    assert list(config["fault_tolerance"]) == list(FT_OFF)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "old_key", "stored"),
+    [
+        # Not a whole number of the old unit: rounded up, never down to zero.
+        ("max_buffering_delay", "1ns", "max_buffering_delay_usecs", 1),
+        ("max_buffering_delay", "1001ns", "max_buffering_delay_usecs", 2),
+        ("clock_resolution", "0.5us", "clock_resolution_usecs", 1),
+        ("clock_resolution", "1000ns", "clock_resolution_usecs", 1),
+        ("provisioning_timeout", "1ms", "provisioning_timeout_secs", 1),
+        ("provisioning_timeout", "1500ms", "provisioning_timeout_secs", 2),
+        ("provisioning_timeout", "2s", "provisioning_timeout_secs", 2),
+        ("provisioning_timeout", "1.000000001s", "provisioning_timeout_secs", 2),
+        # A fraction first rounds to the nearest nanosecond (as the SDK), then up to seconds.
+        ("provisioning_timeout", "1.0000000004s", "provisioning_timeout_secs", 1),
+        ("max_rss", "1B", "max_rss_mb", 1),
+        ("max_rss", "1000000B", "max_rss_mb", 1),
+        ("max_rss", "1000001B", "max_rss_mb", 2),
+        ("max_rss", "1.5M", "max_rss_mb", 2),
+        ("max_rss", "0M", "max_rss_mb", 0),
+        ("datafusion_memory", "1Ki", "datafusion_memory_mb", 1),
+    ],
+)
+def test_new_spellings_round_up_to_the_old_unit(key, text, old_key, stored):
+    assert normalize_runtime_config({key: text})[old_key] == stored
+
+
+@pytest.mark.parametrize(
+    ("submitted", "path", "expected"),
+    [
+        ({"max_rss": None}, ("max_rss_mb",), None),
+        ({"datafusion_memory": None}, ("datafusion_memory_mb",), None),
+        ({"clock_resolution": None}, ("clock_resolution_usecs",), None),  # not the default
+        ({"provisioning_timeout": None}, ("provisioning_timeout_secs",), None),
+        ({"resources": {"memory_max": None}}, ("resources", "memory_mb_max"), None),
+        ({"storage": {"min_spill_size": None}}, ("storage", "min_storage_bytes"), None),
+        (
+            {"fault_tolerance": {"model": "none", "checkpoint_interval": None}},
+            ("fault_tolerance", "checkpoint_interval_secs"),
+            None,
+        ),
+    ],
+)
+def test_null_under_a_new_spelling_is_null_under_the_old_key(submitted, path, expected):
+    value = normalize_runtime_config(submitted)
+    for key in path:
+        value = value[key]
+    assert value == expected
+
+
+def test_null_under_a_new_spelling_of_a_non_nullable_key_fails_like_the_old_one():
+    assert runtime_error({"max_buffering_delay": None}).text == "invalid type: null, expected u64"
+    assert runtime_error({"max_buffering_delay_usecs": None}).text == (
+        "invalid type: null, expected u64"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "reported"),
+    [
+        ({"max_rss_mb": 1, "max_rss": "1G"}, "max_rss"),
+        ({"max_rss": "1G", "max_rss_mb": 1}, "max_rss"),
+        ({"datafusion_memory_mb": None, "datafusion_memory": None}, "datafusion_memory"),
+        ({"max_buffering_delay": "1s", "max_buffering_delay_usecs": 5}, "max_buffering_delay"),
+        ({"clock_resolution_usecs": 5, "clock_resolution": "1s"}, "clock_resolution"),
+        ({"provisioning_timeout_secs": 5, "provisioning_timeout": "5s"}, "provisioning_timeout"),
+        # The second spelling fails before its (here invalid) value is looked at.
+        ({"provisioning_timeout_secs": 5, "provisioning_timeout": "bogus"}, "provisioning_timeout"),
+        (
+            {"fault_tolerance": {"checkpoint_interval_secs": 1, "checkpoint_interval": "1s"}},
+            "checkpoint_interval",
+        ),
+        ({"resources": {"memory_mb_min": 1, "memory_min": "1G"}}, "memory_min"),
+        ({"resources": {"memory_max": "1G", "memory_mb_max": 1}}, "memory_max"),
+        ({"resources": {"storage_mb_max": 1, "storage_max": "1G"}}, "storage_max"),
+        ({"storage": {"min_storage_bytes": 1, "min_spill_size": "1"}}, "min_spill_size"),
+    ],
+)
+def test_both_spellings_of_one_setting_are_a_duplicate_field(value, reported):
+    err = runtime_error(value, enterprise=True)
+    assert (err.kind, err.text) == ("DeserializationFailed", f"duplicate field `{reported}`")
+
+
+def test_a_bad_first_spelling_is_reported_before_the_duplicate():
+    err = runtime_error({"provisioning_timeout": "5", "provisioning_timeout_secs": 5})
+    assert err.text == "'5' in duration '5' has no unit"
+
+
+DURATION_UNITS = "expected one of 'ns', 'us', 'ms', 's', 'm', 'h', 'd'"
+SIZE_UNITS = (
+    "expected one of 'k', 'M', 'G', 'T', 'P', 'E', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei',"
+    " each with or without a trailing 'B'"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ({"provisioning_timeout": "2"}, "'2' in duration '2' has no unit"),
+        ({"provisioning_timeout": "1s5"}, "'5' in duration '1s5' has no unit"),
+        ({"provisioning_timeout": "-1s"}, "duration '-1s' cannot be negative"),
+        ({"provisioning_timeout": ""}, "duration is empty"),
+        ({"provisioning_timeout": "+"}, "duration is empty"),
+        ({"provisioning_timeout": "s"}, "'s' in duration 's' has no number in front of it"),
+        ({"clock_resolution": "5x"}, f"unknown unit 'x' in duration '5x'; {DURATION_UNITS}"),
+        ({"clock_resolution": "1 s"}, f"unknown unit ' s' in duration '1 s'; {DURATION_UNITS}"),
+        ({"clock_resolution": "5S"}, f"unknown unit 'S' in duration '5S'; {DURATION_UNITS}"),
+        (
+            {"max_buffering_delay": "18446744073709551616s"},
+            "duration '18446744073709551616s' is too large",
+        ),
+        # Fits the runtime's duration but not a u64 count of microseconds.
+        (
+            {"max_buffering_delay": "18446744073709551615s"},
+            "duration '18446744073709551615s' is too large",
+        ),
+        (
+            {"fault_tolerance": {"model": "none", "checkpoint_interval": "10"}},
+            "'10' in duration '10' has no unit",
+        ),
+        ({"max_rss": "16000"}, "max_rss='16000' has no unit; write a size such as '16000M'"),
+        ({"max_rss": "+1.5"}, "max_rss='+1.5' has no unit; write a size such as '+1.5M'"),
+        (
+            {"resources": {"memory_max": ".5"}},
+            "memory_max='.5' has no unit; write a size such as '.5M'",
+        ),
+        ({"datafusion_memory": "4X"}, f"unknown unit 'X' in size '4X'; {SIZE_UNITS}"),
+        ({"datafusion_memory": "4 GiB"}, f"unknown unit ' GiB' in size '4 GiB'; {SIZE_UNITS}"),
+        ({"max_rss": "-1G"}, "size '-1G' cannot be negative"),
+        ({"max_rss": ""}, "size is empty"),
+        ({"max_rss": "Gi"}, "'Gi' in size 'Gi' has no number in front of it"),
+        ({"max_rss": "20E"}, "size '20E' is too large"),
+        ({"storage": {"min_spill_size": "."}}, "size '.' has no digits"),
+        ({"max_rss": True}, 'invalid type: boolean `true`, expected a size such as "4Gi"'),
+        ({"max_rss": [1]}, 'invalid type: sequence, expected a size such as "4Gi"'),
+        ({"max_rss": -1}, "invalid value: integer `-1`, expected u64"),
+        (
+            {"provisioning_timeout": 1.5},
+            'invalid type: floating point `1.5`, expected a duration such as "30s"',
+        ),
+    ],
+)
+def test_invalid_durations_and_sizes_are_refused(value, text):
+    err = runtime_error(value)
+    assert (err.kind, err.text) == ("DeserializationFailed", text)
+
+
+def test_new_keys_without_a_0_337_equivalent_are_dropped():
+    config = normalize_runtime_config(
+        {"resources": {"storage_min": "1Gi", "volume_attributes_class": "fast"}}
+    )
+    assert config == EXPECTED_DEFAULTS
+
+
+NEW_SPELLINGS = {
+    "max_rss": "4Gi",
+    "datafusion_memory": "1.5G",
+    "max_buffering_delay": "250us",
+    "clock_resolution": "0.1s",
+    "provisioning_timeout": "1.5s",
+    "fault_tolerance": {"model": "none", "checkpoint_interval": "90s"},
+    "resources": {"memory_min": "1Gi", "memory_max": "8G", "storage_max": "1T"},
+    "storage": {"min_spill_size": "1MiB"},
+}
+
+
+def test_new_spellings_normalize_idempotently_to_the_old_keys():
+    once = normalize_runtime_config(NEW_SPELLINGS)
+    twice = normalize_runtime_config(once)
+    assert json.dumps(twice) == json.dumps(once)
+    assert list(once) == list(EXPECTED_DEFAULTS)
+    assert once == with_defaults(
+        max_rss_mb=4295,
+        datafusion_memory_mb=1500,
+        max_buffering_delay_usecs=250,
+        clock_resolution_usecs=100_000,
+        provisioning_timeout_secs=2,
+        fault_tolerance={"model": "none", "checkpoint_interval_secs": 90},
+        resources={
+            **RESOURCES,
+            "memory_mb_min": 1074,
+            "memory_mb_max": 8000,
+            "storage_mb_max": 10**6,
+        },
+        storage={**STORAGE, "min_storage_bytes": 1 << 20},
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "items"),
+    [
+        ({"resources": {"storage_max": "10M"}}, ["`runtime_config.resources.storage_mb_max`"]),
+        ({"resources": {"memory_max": "10M"}}, []),
+        (
+            {"fault_tolerance": {"model": "none", "checkpoint_interval": "5s"}},
+            ["`runtime_config.fault_tolerance`"],
+        ),
+        ({"fault_tolerance": {"model": "none", "checkpoint_interval": "1m"}}, []),
+    ],
+)
+def test_storage_restricted_changes_with_new_spellings(changes, items):
+    old = normalize_runtime_config({})
+    new = normalize_runtime_config(changes)
+    assert storage_restricted_changes(old, new) == items
+    assert storage_restricted_changes(new, old) == items

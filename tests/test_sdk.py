@@ -430,6 +430,20 @@ def test_missing_pipeline(client, name):
 
 
 @AUTH_OFF_ONLY
+def test_runtime_config_with_new_duration_and_size_spellings(client, name):
+    """The SDK sends `provisioning_timeout` / `max_rss`; they are stored as the 0.337 keys."""
+    config = RuntimeConfig(provisioning_timeout="2s", max_rss="4Gi")
+    assert config.to_dict()["provisioning_timeout"] == "2s"  # the SDK really sends new names
+    PipelineBuilder(client, name, SQL, runtime_config=config).create_or_replace(wait=False)
+
+    stored = client.get_pipeline(name, PipelineFieldSelector.ALL).runtime_config
+    assert stored["provisioning_timeout_secs"] == 2
+    assert stored["max_rss_mb"] == -(-4 * 2**30 // 10**6) == 4295  # MB = 10^6 bytes, rounded up
+    assert "provisioning_timeout" not in stored
+    assert "max_rss" not in stored
+
+
+@AUTH_OFF_ONLY
 def test_sql_error_raises_runtime_error_with_compiler_messages(client, name):
     with pytest.raises(RuntimeError) as failed:
         PipelineBuilder(client, name, SQL_SYNTAX_ERROR).create_or_replace()

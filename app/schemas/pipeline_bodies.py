@@ -5,7 +5,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
 
-from app.json_body import describe
+from app.pipeline_config.checks import describe_value
 from app.validation import MAX_DESCRIPTION_CHARS
 from app.validation import MAX_NAME_BYTES
 from app.validation import MAX_TAG_CHARS
@@ -25,7 +25,7 @@ class SerdeString(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise ValidationError(f"invalid type: {describe(value)}, expected a string")
+            raise ValidationError(f"invalid type: {describe_value(value)}, expected a string")
         return value
 
 
@@ -34,7 +34,7 @@ class SerdeList(fields.List):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, list):
-            raise ValidationError(f"invalid type: {describe(value)}, expected a sequence")
+            raise ValidationError(f"invalid type: {describe_value(value)}, expected a sequence")
         return super()._deserialize(value, attr, data, **kwargs)
 
 
