@@ -1,11 +1,20 @@
 """flask-smorest customised to speak Feldera's error envelope and status codes."""
 
 import flask_smorest
+from flask import Response
 from webargs.flaskparser import FlaskParser
 
 from app.errors import error_response
 from app.errors import from_http_exception
 from app.schemas.common import ErrorResponseSchema
+
+# Upstream marks every successful pipeline and API-key answer as not cacheable.
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def json_response(body: str, status: int = 200) -> Response:
+    """Return already-rendered JSON with upstream's success headers."""
+    return Response(body, status, mimetype="application/json", headers=NO_CACHE)
 
 
 class ArgumentsParser(FlaskParser):

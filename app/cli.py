@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from app import storage
 from app import timeutil
 from app.auth import cli as auth_cli
+from app.config import is_enterprise
 from app.importer import InvalidRecord
 from app.importer import prepare_records
 from app.simulator import advance
@@ -40,7 +41,7 @@ def import_command(file):
         records = prepare_records(
             items,
             platform_version=current_app.config["PLATFORM_VERSION"],
-            enterprise=current_app.config["EDITION"] == "enterprise",
+            enterprise=is_enterprise(current_app.config),
         )
     except InvalidRecord as exc:
         raise click.ClickException(f"nothing imported from {file.name}:\n{exc}") from exc

@@ -93,3 +93,8 @@ for _key, (_default, _doc) in SETTINGS.items():
 def generate_secret_key() -> str:
     """Return a random secret suitable for SECRET_KEY."""
     return secrets.token_urlsafe(48)
+
+
+def is_enterprise(config) -> bool:
+    """Whether the settings imitate upstream's enterprise edition."""
+    return config["EDITION"] == "enterprise"

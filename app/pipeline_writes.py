@@ -17,6 +17,7 @@ from app.pipeline_config import storage_restricted_changes
 from app.records import EMPTY_PROGRAM_ERROR
 from app.records import fresh_record
 from app.schemas.pipelines import MUTATION
+from app.status import fully_stopped
 from app.storage import transaction
 from app.storage.pipelines import PipelineStore
 from app.timeutil import format_timestamp
@@ -112,14 +113,6 @@ def same(new: Any, stored: Any) -> bool:
     if isinstance(new, str) or isinstance(stored, str):
         return new == stored
     return json.dumps(new, sort_keys=True) == json.dumps(stored, sort_keys=True)
-
-
-def fully_stopped(record: dict) -> bool:
-    """Whether both the resources status and its desired status are Stopped."""
-    return (
-        record["deployment_resources_status"] == "Stopped"
-        and record["deployment_resources_desired_status"] == "Stopped"
-    )
 
 
 def existing(store: PipelineStore, name: str) -> dict:

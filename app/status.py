@@ -50,3 +50,11 @@ def derive_deployment_fields(record: dict) -> dict:
             record["deployment_runtime_desired_status_since"],
         ),
     }
+
+
+def fully_stopped(record) -> bool:
+    """Whether the resources status and its desired status are both Stopped."""
+    return (
+        record["deployment_resources_status"] == "Stopped"
+        and record["deployment_resources_desired_status"] == "Stopped"
+    )

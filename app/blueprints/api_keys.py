@@ -3,6 +3,7 @@
 from flask import Response
 from flask.views import MethodView
 
+from app.api import NO_CACHE
 from app.api import Blueprint
 from app.auth import current_principal
 from app.auth.api_keys import create_api_key
@@ -20,8 +21,6 @@ blp = Blueprint(
     url_prefix="/v0/api_keys",
     description="Create, retrieve and delete API keys.",
 )
-
-NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 def describe(row: dict) -> dict:

@@ -9,6 +9,8 @@ from flask import current_app
 
 from app import timeutil
 from app.api import Blueprint
+from app.api import json_response
+from app.config import is_enterprise
 from app.errors import UnknownPipelineName
 from app.schemas.lifecycle import ActivateQuerySchema
 from app.schemas.lifecycle import ApproveQuerySchema
@@ -54,7 +56,7 @@ blp.before_request(advance_simulation)
 
 def enterprise() -> bool:
     """Whether the server imitates the enterprise edition."""
-    return current_app.config["EDITION"] == "enterprise"
+    return is_enterprise(current_app.config)
 
 
 def act(
@@ -77,12 +79,7 @@ def act(
             store.update(record["id"], changes)
             # Plan the row now; with SIMULATION_SCALE=0 this also runs every follow-up step.
             advance_locked(db, at, config)
-    return Response(
-        json.dumps(reply.body),
-        status,
-        mimetype="application/json",
-        headers={"Cache-Control": "no-cache"},
-    )
+    return json_response(json.dumps(reply.body), status)
 
 
 @blp.route("/<string:pipeline_name>/start", methods=["POST"])

@@ -6,8 +6,10 @@ from flask.views import MethodView
 
 from app import pipeline_writes
 from app.api import Blueprint
+from app.api import json_response
 from app.blueprints.lifecycle import advance_simulation
 from app.blueprints.lifecycle import catch_up_locked
+from app.config import is_enterprise
 from app.errors import UnknownPipelineName
 from app.json_body import JsonBodyParser
 from app.schemas.pipeline_bodies import PatchPipelineSchema
@@ -47,15 +49,8 @@ def write_settings() -> pipeline_writes.WriteSettings:
     """Read the settings that shape writes from the app config."""
     return pipeline_writes.WriteSettings(
         platform_version=current_app.config["PLATFORM_VERSION"],
-        enterprise=current_app.config["EDITION"] == "enterprise",
+        enterprise=is_enterprise(current_app.config),
         catch_up=catch_up_locked,
-    )
-
-
-def json_response(body: str, status: int = 200) -> Response:
-    """Return already-rendered JSON with upstream's success headers."""
-    return Response(
-        body, status, mimetype="application/json", headers={"Cache-Control": "no-cache"}
     )
 
 

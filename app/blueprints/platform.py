@@ -6,6 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from app import auth
+from app.api import NO_CACHE
 from app.api import Blueprint
 from app.schemas.platform import AuthProviderSchema
 from app.schemas.platform import ConfigurationSchema
@@ -26,7 +27,6 @@ blp = Blueprint(
 EDITIONS = {"open-source": "Open source", "enterprise": "Enterprise"}
 REVISION = "pipeline-store"
 UNHEALTHY = "unhealthy: unable to reach database (see logs for further details)"
-NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 @blp.route("/config/authentication")

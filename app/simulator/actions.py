@@ -16,6 +16,7 @@ from app.simulator.model import stamp
 from app.simulator.model import storage_configured
 from app.simulator.process import bootstrapping
 from app.simulator.process import process_desired
+from app.status import fully_stopped
 
 INITIALS = {"running": "Running", "paused": "Paused", "standby": "Standby"}
 ACTIVATE_TARGETS = {"running": "Running", "paused": "Paused"}
@@ -34,14 +35,6 @@ def touch(record: Mapping[str, Any], at: datetime) -> Changes:
     if record["simulated"]:
         return {}
     return {"simulated": 1, "simulated_since": stamp(at)}
-
-
-def fully_stopped(record: Mapping[str, Any]) -> bool:
-    """Whether resources and their desired status are both Stopped."""
-    return (
-        record["deployment_resources_status"] == "Stopped"
-        and record["deployment_resources_desired_status"] == "Stopped"
-    )
 
 
 def check_start_query(query: Mapping[str, Any]) -> str:

@@ -9,6 +9,7 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
+from app.config import is_enterprise
 from app.timeutil import format_timestamp
 from app.timeutil import parse_timestamp
 
@@ -61,7 +62,7 @@ class SimConfig:
             stop=delay("STOP_SECONDS"),
             clear=delay("CLEAR_SECONDS"),
             scale=scale,
-            enterprise=settings["EDITION"] == "enterprise",
+            enterprise=is_enterprise(settings),
         )
 
     def scaled(self, seconds: float) -> timedelta:
