@@ -6,13 +6,14 @@ from flask import Flask
 
 from app import auth
 from app import cli
-from app import cors
-from app import errors
 from app import storage
-from app.api import Api
 from app.auth.openapi import BearerSecurityPlugin
 from app.blueprints import register_blueprints
 from app.config import DefaultConfig
+from app.http import context
+from app.http import cors
+from app.http import error_handlers
+from app.http.api import Api
 
 ENV_PREFIX = "PIPELINE_STORE"
 
@@ -26,7 +27,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_prefixed_env(ENV_PREFIX)
     if test_config:
         app.config.update(test_config)
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
     # Keep upstream's key order in every JSON response (Flask sorts keys by default).
     app.json.sort_keys = False
     os.makedirs(app.instance_path, exist_ok=True)
@@ -34,9 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # First: refuses an unsafe setup before the database is opened, and its
     # before_request hook runs before any other.
     auth.init_app(app)
-    errors.init_app(app)
+    error_handlers.init_app(app)
     cli.init_app(app)
     storage.init_app(app)
+    context.init_app(app)
     cors.init_app(app)
     api = Api(app, spec_kwargs={"extra_plugins": [BearerSecurityPlugin()]})
     register_blueprints(api)

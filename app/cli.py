@@ -10,13 +10,11 @@ from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 
 from app import storage
-from app import timeutil
 from app.auth import cli as auth_cli
-from app.config import is_enterprise
-from app.importer import InvalidRecord
-from app.importer import prepare_records
-from app.simulator import advance
-from app.storage.pipelines import PipelineStore
+from app.http.context import domain
+from app.pipelines.importer import InvalidRecord
+from app.pipelines.importer import import_pipelines
+from app.pipelines.reads import export_pipelines
 
 
 @click.command("init-db")
@@ -38,25 +36,10 @@ def import_command(file):
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"{file.name} is not valid JSON: {exc}") from exc
     try:
-        records = prepare_records(
-            items,
-            platform_version=current_app.config["PLATFORM_VERSION"],
-            enterprise=is_enterprise(current_app.config),
-        )
+        count = import_pipelines(domain(), items)
     except InvalidRecord as exc:
         raise click.ClickException(f"nothing imported from {file.name}:\n{exc}") from exc
-    db = storage.get_db()
-    store = PipelineStore(db)
-    with storage.transaction(db):
-        taken = {value for pair in store.names_and_ids() for value in pair}
-        clashes = [r["name"] for r in records if r["name"] in taken or r["id"] in taken]
-        if clashes:
-            raise click.ClickException(
-                f"nothing imported from {file.name}: already in the database: {', '.join(clashes)}"
-            )
-        for record in records:
-            store.insert(record, simulated=False)
-    click.echo(f"Imported {len(records)} pipeline(s).")
+    click.echo(f"Imported {count} pipeline(s).")
 
 
 @click.command("export")
@@ -64,11 +47,8 @@ def import_command(file):
 @with_appcontext
 def export_command(file):
     """Export every pipeline as List Pipelines returns it (`selector=all`)."""
-    db = storage.get_db()
     # The same state a client would see now: due simulated transitions are applied first.
-    advance(db, timeutil.now(), current_app.config)
-    pipelines = json.loads(PipelineStore(db).list_json("all"))
-    json.dump(pipelines, file, indent=2, ensure_ascii=False)
+    json.dump(export_pipelines(domain()), file, indent=2, ensure_ascii=False)
     file.write("\n")
 
 

@@ -1,202 +1,517 @@
-"""Feldera's error envelope: domain errors, their status and error_code, and the handlers."""
+"""Every error_code the server sends, declared once: status, message template, details fields.
 
-import json
-import logging
+Each class is one `error_code` (its name, unless `code` says otherwise, as for dotted codes).
+`template` is formatted with the keyword arguments the error is raised with, and `fields`
+names those that become `details`, in order (`None`: `details` is `null`). Read top to
+bottom, this module is the server's whole error vocabulary; `/openapi.json` documents each
+operation's errors from these classes (see `app.http.api.Blueprint.errors`).
+"""
 
-from flask import Response
-from flask import current_app
-from flask import request
-from werkzeug.exceptions import HTTPException
-
-log = logging.getLogger(__name__)
+# The message of both config errors (crud.md §4.5): the submitted value, pretty-printed.
+CONFIG_TEMPLATE = "JSON for '{field}' field:\n{pretty}\n\n... is not valid due to: {reason}"
+RESTART_HINT = (
+    "Cannot restart the pipeline while it is stopping. Wait for it to stop before starting a "
+    "new instance of the pipeline."
+)
 
 
 class ApiError(Exception):
-    """An error answered as `{message, error_code, details}`; subclasses name upstream's codes."""
+    """An error answered as `{message, error_code, details}`."""
 
     status = 500
-    headers: dict = {}
+    code: str | None = None
+    template = "{message}"
+    fields: tuple[str, ...] | None = ()
+    # Seconds for a `Retry-After` header (upstream's manager sends 5 with every 503).
+    retry_after: int | None = None
 
-    def __init__(self, message: str, details: dict | None = None, error_code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.details = {} if details is None else details
-        self.error_code = error_code or type(self).__name__
+    def __init__(self, **values):
+        self.values = values
+        self.message = self.template.format(**values)
+        self.details = None if self.fields is None else {k: values[k] for k in self.fields}
+        self.error_code = self.code or type(self).__name__
+        super().__init__(self.message)
+
+    @property
+    def headers(self) -> dict:
+        """Extra response headers."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
     def body(self) -> dict:
         """Return the envelope in upstream's key order."""
-        return {
-            "message": self.message,
-            "error_code": self.error_code,
-            "details": self.details,
-        }
+        return {"message": self.message, "error_code": self.error_code, "details": self.details}
 
 
-class BadRequest(ApiError):
-    """A 400 whose error_code is given by the caller."""
+def catalogue() -> dict[str, type[ApiError]]:
+    """Return every declared error class by its error_code."""
+    found, pending = {}, [ApiError]
+    while pending:
+        for cls in pending.pop().__subclasses__():
+            pending.append(cls)
+            found[cls.code or cls.__name__] = cls
+    return found
+
+
+# --- Requests the framework refuses (spec/README.md decision 1: JSON, own codes) ------------
+
+
+class InvalidRequestBody(ApiError):
+    """The body is not JSON of the expected shape, or the content type is not JSON."""
 
     status = 400
+
+
+class InvalidQueryParameter(ApiError):
+    """A query parameter does not parse (`Query deserialize error: ...`)."""
+
+    status = 400
+
+
+class PayloadTooLarge(ApiError):
+    """The body is larger than `MAX_BODY_BYTES` (upstream: 2 MiB)."""
+
+    status = 413
+
+
+class UnknownEndpoint(ApiError):
+    """No route has this path."""
+
+    status = 404
+    template = "Unknown endpoint '{path}'"
+
+
+class MethodNotAllowed(ApiError):
+    """The route exists but not with this method; `Allow` lists the ones it has."""
+
+    status = 405
+    template = "Method {method} is not allowed on '{path}'"
+
+    @property
+    def headers(self) -> dict:
+        """`Allow`, as RFC 9110 requires of a 405."""
+        return {"Allow": ", ".join(self.values["allowed"])}
+
+
+class RequestRefused(ApiError):
+    """Any other refusal of the HTTP layer, with the status it chose (e.g. 414 or 431)."""
+
+    def __init__(self, status: int, message: str):
+        self.status = status
+        super().__init__(message=message)
+
+
+class InternalServerError(ApiError):
+    """An unexpected failure; the body says nothing more."""
+
+    template = "An internal server error occurred"
+
+
+# --- Authentication and roles (platform.md) -----------------------------------------------
+
+
+class AuthenticationFailed(ApiError):
+    """Missing, malformed or rejected credential (JSON here, unlike upstream's empty body)."""
+
+    status = 401
+
+    @property
+    def headers(self) -> dict:
+        """RFC 6750 challenge; upstream names the JWT failure kind in error_description."""
+        description = self.values.get("description")
+        challenge = f'Bearer error_description="{description}"' if description else "Bearer"
+        return {"WWW-Authenticate": challenge}
+
+
+class InsufficientPermissions(ApiError):
+    """The caller's role is below the route's minimum."""
+
+    status = 403
+    template = (
+        "Insufficient permissions: this action requires the '{required}' role, "
+        "but the caller has '{actual}'"
+    )
+    fields = ("required", "actual")
+
+
+# --- The database (crud.md §6) --------------------------------------------------------------
+
+
+class LockTookTooLong(ApiError):
+    """Another worker held the database's write lock past `BUSY_TIMEOUT_MS`; retry."""
+
+    status = 503
+    retry_after = 5
+    template = "The database is busy: waiting for its lock took too long. Please retry."
+
+
+class DatabaseUnavailable(ApiError):
+    """The database cannot be used now (read-only, damaged, disk full); see the server log."""
+
+    status = 503
+    retry_after = 5
+    template = "The database is unavailable: {reason}"
+    fields = ("reason",)
+
+
+# --- Pipeline names and metadata (crud.md §4) -----------------------------------------------
 
 
 class UnknownPipelineName(ApiError):
     """No pipeline has this name."""
 
     status = 404
-
-    def __init__(self, name: str):
-        super().__init__(f"Unknown pipeline name '{name}'", {"pipeline_name": name})
+    template = "Unknown pipeline name '{pipeline_name}'"
+    fields = ("pipeline_name",)
 
 
 class DuplicateName(ApiError):
     """The name is taken (pipelines and API keys alike)."""
 
     status = 409
-
-    def __init__(self):
-        super().__init__("An entity with this name already exists")
+    template = "An entity with this name already exists"
 
 
-class NotFound(ApiError):
-    """A 404 whose error_code is given by the caller."""
+class EmptyName(ApiError):
+    """The name is empty (upstream's doubled "be" kept)."""
 
-    status = 404
-
-
-class Conflict(ApiError):
-    """A 409 whose error_code is given by the caller."""
-
-    status = 409
+    status = 400
+    template = "Name cannot be be empty"
 
 
-class ServiceUnavailable(ApiError):
-    """A 503; upstream always adds Retry-After: 5."""
+class TooLongName(ApiError):
+    """The name has more UTF-8 bytes than allowed."""
 
-    status = 503
-    headers = {"Retry-After": "5"}
+    status = 400
+    template = "Name '{name}' is longer ({length}) than maximum allowed ({maximum})"
+    fields = ("name", "length", "maximum")
 
 
-class NotImplementedFeature(ApiError):
-    """A 501 (enterprise-only features in the open-source edition)."""
+class NameDoesNotMatchPattern(ApiError):
+    """The name has characters, or a first or last character, that are not allowed."""
+
+    status = 400
+    template = "Name '{name}' should {pattern_description} (pattern: '{pattern}')"
+    fields = ("name", "pattern", "pattern_description")
+
+
+class TooLongDescription(ApiError):
+    """The description has more than 300 characters."""
+
+    status = 400
+    template = "Description is longer ({length}) than maximum allowed ({maximum})"
+    fields = ("length", "maximum")
+
+
+class TooManyTags(ApiError):
+    """More than 50 tags."""
+
+    status = 400
+    template = "Pipeline has more tags ({count}) than the maximum allowed ({maximum})"
+    fields = ("count", "maximum")
+
+
+class InvalidTag(ApiError):
+    """A tag is empty, too long or uses characters outside the allowed set."""
+
+    status = 400
+    template = "Tag '{tag}' is invalid: {reason}"
+    fields = ("tag", "reason")
+
+
+class InvalidRuntimeConfig(ApiError):
+    """`runtime_config` does not deserialize, needs the enterprise edition or sets reserved env."""
+
+    status = 400
+    template = CONFIG_TEMPLATE
+    fields = ("value", "error")
+
+
+class InvalidProgramConfig(ApiError):
+    """`program_config` does not deserialize."""
+
+    status = 400
+    template = CONFIG_TEMPLATE
+    fields = ("value", "error")
+
+
+# --- Pipeline edits (crud.md §3, §5) --------------------------------------------------------
+
+
+class CannotRenameNonExistingPipeline(ApiError):
+    """PUT with a body name that differs from an unknown path name."""
+
+    status = 400
+    template = (
+        "The pipeline name in the request body does not match the one provided in the URL "
+        "path. This is not allowed when no pipeline with the name provided in the URL path "
+        "exists."
+    )
+
+
+class UpdateRestrictedToStopped(ApiError):
+    """A core edit of a pipeline that is not fully stopped."""
+
+    status = 400
+    template = "Pipeline can only be updated while stopped. Stop it first by invoking '/stop'."
+
+
+class EditRestrictedToClearedStorage(ApiError):
+    """Core edits that need cleared storage (crud.md §5.3)."""
+
+    status = 400
+    template = "The following pipeline edits are not allowed while storage is not cleared: {listed}"
+    fields = ("not_allowed",)
+
+
+class DeleteRestrictedToFullyStopped(ApiError):
+    """DELETE of a pipeline that is not fully stopped."""
+
+    status = 400
+    template = (
+        "Cannot delete a pipeline which is not fully stopped. Stop the pipeline first "
+        "fully by invoking the '/stop' endpoint."
+    )
+
+
+class DeleteRestrictedToClearedStorage(ApiError):
+    """DELETE of a pipeline whose storage is not cleared."""
+
+    status = 400
+    template = (
+        "Cannot delete pipeline unless its storage is cleared. Clear storage first using `/clear`."
+    )
+
+
+# --- Lifecycle actions (lifecycle.md B.5, E) ------------------------------------------------
+
+
+class UnsupportedPipelineAction(ApiError):
+    """An unknown `initial`, or a suspend the pipeline cannot do."""
+
+    status = 405
+    template = "Unsupported pipeline action '{action}': {reason}"
+    fields = ("action", "reason")
+
+
+class EnterpriseFeature(ApiError):
+    """A feature of upstream's enterprise edition, refused by the open-source one."""
 
     status = 501
+    template = "This feature ({feature}) is only available in the Enterprise edition of Feldera"
+    fields = ("feature",)
 
 
-class AuthenticationFailed(ApiError):
-    """401: missing, malformed or rejected credential (JSON here, unlike upstream's empty body)."""
+class InvalidBootstrapConfig(ApiError):
+    """/start or /approve with both silent and concurrent bootstrap."""
 
-    status = 401
-
-    def __init__(self, message: str, description: str | None = None):
-        super().__init__(message)
-        # RFC 6750 challenge; upstream names the JWT failure kind in error_description.
-        challenge = f'Bearer error_description="{description}"' if description else "Bearer"
-        self.headers = {"WWW-Authenticate": challenge}
+    status = 400
+    template = (
+        "Invalid bootstrap configuration: `silent_bootstrap` and `concurrent_bootstrap` are "
+        "mutually exclusive"
+    )
 
 
-class Forbidden(ApiError):
-    """A 403 whose error_code is given by the caller."""
+class IllegalPipelineAction(ApiError):
+    """/start while a stop is still in progress."""
 
-    status = 403
+    status = 400
+    template = (
+        "Deployment resources status (current: '{status}', desired: '{current_desired_status}') "
+        "cannot have desired changed to '{new_desired_status}'. {hint}"
+    )
+    fields = ("status", "current_desired_status", "new_desired_status", "hint")
 
 
-class InsufficientPermissions(Forbidden):
-    """The caller's role is below the route's minimum."""
+class CannotStartWithUndismissedError(ApiError):
+    """/start?dismiss_error=false while a deployment error is present."""
 
-    def __init__(self, required: str, actual: str):
-        super().__init__(
-            f"Insufficient permissions: this action requires the '{required}' role, "
-            f"but the caller has '{actual}'",
-            {"required": required, "actual": actual},
-        )
+    status = 400
+    template = (
+        "Cannot start the pipeline because it has a deployment error that has not been "
+        "dismissed. Dismiss it first by invoking '/dismiss_error', or start with "
+        "'dismiss_error=true'."
+    )
+
+
+class CannotStartWhileClearingStorage(ApiError):
+    """/start while the storage is being cleared."""
+
+    status = 400
+    template = (
+        "Cannot start the pipeline while its storage is being cleared. Wait for the storage "
+        "status to become 'cleared' first."
+    )
+
+
+class CannotStartWithCompilationError(ApiError):
+    """/start of a program that failed to compile."""
+
+    status = 400
+    template = (
+        "Cannot start the pipeline because its program failed to compile (program status: "
+        "{program_status}). Edit the program so that it compiles, then start it."
+    )
+
+
+class InitialImmutableUnlessStopped(ApiError):
+    """/start with another `initial` than the start in progress."""
+
+    status = 400
+    template = (
+        "The initial runtime desired status cannot be changed unless the pipeline is stopped "
+        "(current: '{current_text}', new: '{new_text}'). Stop it first by invoking '/stop'."
+    )
+    fields = ("current", "new")
+
+
+class BootstrapPolicyImmutableUnlessStopped(ApiError):
+    """/start with another bootstrap configuration than the start in progress."""
+
+    status = 400
+    template = (
+        "The bootstrap policy cannot be changed unless the pipeline is stopped. Stop it first "
+        "by invoking '/stop'."
+    )
+    fields = ("current", "new")
+
+
+class InitialStandbyNotAllowed(ApiError):
+    """/start?initial=standby without a file storage backend that syncs."""
+
+    status = 400
+    template = (
+        "The pipeline can only start in standby when its storage backend is 'file' with "
+        "'sync' configured (runtime_config.storage.backend.config.sync)."
+    )
+
+
+class PipelineInteractionNotDeployed(ApiError):
+    """A call forwarded to the pipeline process while resources are not Provisioned."""
+
+    status = 503
+    retry_after = 5
+    template = (
+        "Unable to interact with pipeline because the deployment status ({status_text}) "
+        "indicates it is not (yet) fully provisioned pipeline-id={pipeline_id} "
+        'pipeline-name="{pipeline_name}"'
+    )
+    fields = ("pipeline_name", "status", "desired_status")
+
+
+class PipelineUnavailable(ApiError):
+    """The same calls while the runtime status is Unavailable (never simulated)."""
+
+    status = 503
+    retry_after = 5
+    template = (
+        "Unable to interact with pipeline because it is unavailable "
+        'pipeline-id={pipeline_id} pipeline-name="{pipeline_name}"'
+    )
+    fields = ("pipeline_name",)
+
+
+class InvalidTransition(ApiError):
+    """The process refuses pause/start/suspend/activate from Standby or Suspended."""
+
+    status = 400
+    template = "Cannot execute {action} transition starting from {current}"
+
+
+class InvalidActivateStatus(ApiError):
+    """/activate?initial= other than running or paused."""
+
+    status = 400
+    template = "Invalid initial status for activation: '{value}' (expected 'running' or 'paused')"
+
+
+class StorageStatusImmutableUnlessStopped(ApiError):
+    """/clear when the pipeline is not fully stopped."""
+
+    status = 400
+    template = (
+        "Storage status cannot be changed from '{current_text}' to 'clearing' unless the "
+        "pipeline is fully stopped (deployment resources status: '{resources_text}', desired: "
+        "'{desired_text}'). Stop it first by invoking '/stop' and wait for it to be stopped."
+    )
+    fields = ("resources_status", "resources_desired_status", "current_status", "new_status")
+
+
+class DismissErrorRestrictedToFullyStopped(ApiError):
+    """/dismiss_error with an error present while not fully stopped."""
+
+    status = 400
+    template = (
+        "The deployment error can only be dismissed when the pipeline is fully stopped. Stop "
+        "it first by invoking '/stop' and wait for it to be stopped."
+    )
+
+
+# --- API keys (platform.md §A3) -------------------------------------------------------------
 
 
 class UnknownApiKey(ApiError):
     """No API key has this name in the caller's tenant."""
 
     status = 404
-
-    def __init__(self, name: str):
-        super().__init__(f"Unknown API key '{name}'", {"name": name})
-
-
-# Werkzeug's HTTP errors mapped to pipeline-store's own codes (spec/README.md decision 1).
-HTTP_ERROR_CODES = {
-    400: "InvalidRequestBody",
-    401: "AuthenticationFailed",
-    403: "InsufficientPermissions",
-    404: "UnknownEndpoint",
-    405: "MethodNotAllowed",
-    413: "PayloadTooLarge",
-    415: "InvalidRequestBody",
-}
-
-# Where webargs found the problem -> (error_code, upstream's message prefix).
-ARGUMENT_LOCATIONS = {
-    "query": ("InvalidQueryParameter", "Query deserialize error: "),
-    "json": ("InvalidRequestBody", "Json deserialize error: "),
-}
+    template = "Unknown API key '{name}'"
+    fields = ("name",)
 
 
-def error_response(error: ApiError) -> Response:
-    """Render an ApiError as a JSON response."""
-    response = Response(json.dumps(error.body()), error.status, mimetype="application/json")
-    response.headers.update(error.headers)
-    return response
+class RoleExceedsCreator(ApiError):
+    """A key may not carry a role above its creator's."""
+
+    status = 403
+    template = "Cannot grant the '{requested}' role: it exceeds the creator's own '{creator}' role"
+    fields = ("requested", "creator")
 
 
-def from_http_exception(exc: HTTPException) -> ApiError:
-    """Translate werkzeug/webargs exceptions into the envelope."""
-    status = exc.code or 500
-    data = getattr(exc, "data", None) or {}
-    messages = data.get("messages")
-    if messages:
-        location, fields = next(iter(messages.items()))
-        code, prefix = ARGUMENT_LOCATIONS.get(location, ("InvalidRequest", ""))
-        error = BadRequest(
-            prefix + first_message(fields, name_fields=location != "query"), {}, code
-        )
-        error.status = status
-        return error
-    if status == 404:
-        message = f"Unknown endpoint '{request.path}'"
-    elif status == 405:
-        message = f"Method {request.method} is not allowed on '{request.path}'"
-    elif status == 413:
-        limit = current_app.config["MAX_BODY_BYTES"]
-        message = data.get("message") or f"JSON payload has exceeded limit ({limit} bytes)."
-    else:
-        message = data.get("message") or exc.description or exc.name
-    error = ApiError(message, {}, HTTP_ERROR_CODES.get(status, exc.name.replace(" ", "")))
-    error.status = status
-    if status == 401:
-        error.headers = {"WWW-Authenticate": "Bearer"}
-    return error
+class OwnerAdminNotMintableAsApiKey(ApiError):
+    """API keys carry only `read` or `write`."""
+
+    status = 403
+    template = (
+        "The '{role}' role cannot be granted to an API key: API keys carry "
+        "only the 'read' or 'write' role"
+    )
+    fields = ("role",)
 
 
-def first_message(fields, name_fields: bool = True) -> str:
-    """Flatten webargs' nested error messages to the first readable sentence."""
-    while isinstance(fields, dict) and fields:
-        key, value = next(iter(fields.items()))
-        if isinstance(value, list) and value and isinstance(value[0], str):
-            # Messages written for upstream parity quote the field themselves (`name`).
-            if key == "_schema" or not name_fields or "`" in value[0]:
-                return value[0]
-            return f"`{key}`: {value[0]}"
-        fields = value
-    if isinstance(fields, list) and fields:
-        return str(fields[0])
-    return str(fields)
+# --- Deployment errors: stored in `deployment_error`, never an HTTP answer -------------------
 
 
-def handle_unexpected(exc: Exception) -> Response:
-    """Answer any unexpected failure with a 500 envelope that leaks nothing but a message."""
-    if isinstance(exc, HTTPException):
-        return error_response(from_http_exception(exc))
-    log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(ApiError("An internal server error occurred", {}, "InternalServerError"))
+class StartFailedDueToFailedCompilation(ApiError):
+    """T-E after an early start whose compilation failed (lifecycle.md B.3)."""
+
+    template = "Not possible to start the pipeline because the program failed to compile"
+    fields = ("compiler_error",)
 
 
-def init_app(app) -> None:
-    """Register the handlers that turn every failure into the JSON envelope."""
-    app.register_error_handler(ApiError, error_response)
-    app.register_error_handler(Exception, handle_unexpected)
+class AutomatonProvisioningTimeout(ApiError):
+    """The runner gave up waiting for resources (`provisioning-timeout` directive)."""
+
+    template = (
+        "Provisioning timed out: the pipeline was not provisioned within {shown}. This can "
+        "happen when resources are scarce or the pipeline takes too long to start; check the "
+        "pipeline logs."
+    )
+    fields = ("timeout",)
+
+
+class WorkerPanic(ApiError):
+    """A worker thread of the pipeline process panicked (`crash-after` directive)."""
+
+    code = "RuntimeError.WorkerPanic"
+    template = (
+        "One or more worker threads terminated unexpectedly\n"
+        "worker thread 0 panicked\npanic message: {panic_message}\n"
+        "panic location: {location_text}"
+    )
+    fields = ("panic_info",)
+
+
+class InitializationError(ApiError):
+    """The process failed to initialise (bootstrap refused, standby in the open-source build)."""
+
+    status = 500
+    template = "Pipeline initialization failed: {error}"
+    fields = ("error",)

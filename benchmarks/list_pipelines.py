@@ -27,12 +27,11 @@ sys.path.insert(0, str(ROOT))
 from app import create_app  # noqa: E402
 from app.pipeline_config import normalize_program_config  # noqa: E402
 from app.pipeline_config import normalize_runtime_config  # noqa: E402
-from app.records import fresh_record  # noqa: E402
+from app.pipelines import persistence  # noqa: E402
+from app.pipelines.records import fresh_record  # noqa: E402
 from app.schemas.pipelines import FIELD_SETS  # noqa: E402
 from app.schemas.pipelines import SELECTORS  # noqa: E402
-from app.storage import get_db  # noqa: E402
-from app.storage import transaction  # noqa: E402
-from app.storage.pipelines import PipelineStore  # noqa: E402
+from app.storage import get_store  # noqa: E402
 from app.timeutil import format_timestamp  # noqa: E402
 from app.timeutil import now  # noqa: E402
 from app.timeutil import uuid7  # noqa: E402
@@ -62,11 +61,11 @@ def fill(app, count: int) -> None:
     program_config = normalize_program_config({"profile": "optimized"})
     stamp = format_timestamp(now())
     with app.app_context():
-        db = get_db()
-        store = PipelineStore(db)
-        with transaction(db):
+        store = get_store()
+        with store.write():
             for index in range(count):
-                store.insert(
+                persistence.insert(
+                    store,
                     fresh_record(
                         pipeline_id=uuid7(),
                         name=f"pipeline-{index:05d}",
@@ -99,7 +98,7 @@ def floor_action(app, selector: str, response: list):
 
     def action():
         with app.app_context():
-            rows = get_db().execute(f"SELECT {columns} FROM pipelines ORDER BY id").fetchall()
+            rows = get_store().db.execute(f"SELECT {columns} FROM pipelines ORDER BY id").fetchall()
         assert len(rows) == len(response)
         json.dumps(response)
 

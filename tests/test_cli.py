@@ -5,7 +5,7 @@ import json
 import pytest
 
 from app.storage import database_path
-from app.storage import get_db
+from app.storage import get_store
 from tests.conftest import DATA
 
 
@@ -126,7 +126,7 @@ def test_import_rejects_non_json(app, runner, tmp_path):
 
 def test_database_is_in_wal_mode(app):
     with app.app_context():
-        assert get_db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert get_store().db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert database_path(app).endswith("pipelines.sqlite3")
 
 

@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from app.simulator import advance
-from app.storage import get_db
-from app.storage.lifecycle import LifecycleStore
+from app.http.context import domain
+from app.pipelines.catch_up import catch_up
 from app.timeutil import epoch_micros
 from tests.conftest import DATA
 from tests.simulation import START
@@ -74,15 +73,14 @@ def test_two_apps_on_one_database_agree_and_a_restart_resumes(tmp_path):
 def test_idle_rows_are_off_the_schedule_and_the_probe_uses_the_index(sim):
     sim.at(0).create()
     with sim.app.app_context():
-        db = get_db()
-        probe = LifecycleStore(db)
+        ctx = domain()
+        probe = ctx.store.schedule
         assert probe.anything_due(epoch_micros(START))  # planned on the next request
-        settings = sim.app.config
         later = START.replace(hour=1)
-        assert advance(db, later, settings) == 1
+        assert catch_up(ctx, later) == 1
         assert not probe.anything_due(epoch_micros(later))
-        assert advance(db, later, settings) == 0
-        plan = db.execute(
+        assert catch_up(ctx, later) == 0
+        plan = ctx.store.db.execute(
             "EXPLAIN QUERY PLAN SELECT 1 FROM pipelines WHERE next_transition_at <= ? LIMIT 1",
             [0],
         ).fetchall()

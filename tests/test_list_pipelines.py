@@ -4,10 +4,11 @@ import json
 
 import pytest
 
+from app.pipelines import persistence
 from app.schemas.pipelines import FIELD_SETS
 from app.schemas.pipelines import PipelineSchema
-from app.storage import get_db
-from app.storage.pipelines import PipelineStore
+from app.storage import get_store
+from app.storage.sqlite.pipelines import SqlitePipelineRows
 
 STATUS_KEYS = {
     "id", "name", "description", "tags", "created_at", "version", "platform_version",
@@ -144,22 +145,22 @@ def test_order_is_by_id_not_name(app, runner, tmp_path, seed):
 def test_sql_rendering_matches_schema_dump(seeded_app, selector):
     """The lean SQL renderer returns exactly what the marshmallow schema documents."""
     with seeded_app.app_context():
-        store = PipelineStore(get_db())
-        records = store.all()
-        rendered = json.loads(store.list_json(selector))
+        rows = get_store().pipelines
+        stored = rows.all()
+        rendered = json.loads(rows.render_list(FIELD_SETS[selector]))
     schema = PipelineSchema(only=FIELD_SETS[selector])
-    assert rendered == [schema.dump(record) for record in records]
+    assert rendered == [schema.dump(record) for record in stored]
     assert [tuple(r) for r in rendered] == [
         tuple(k for k in FIELD_SETS[selector] if k != "connectors")
-    ] * len(records)
+    ] * len(stored)
 
 
 def test_connectors_appear_only_with_runtime_stats(seeded_app):
     with seeded_app.app_context():
-        store = PipelineStore(get_db())
-        record = store.get("example1")
+        store = get_store()
+        record = store.pipelines.get("example1")
         details = {"connector_stats": {"num_errors": 3}}
-        store.update(record["id"], {"deployment_runtime_status_details": details})
+        persistence.save(store, record, {"deployment_runtime_status_details": details})
     client = seeded_app.test_client()
     listed = client.get("/v0/pipelines?selector=status_with_connectors").get_json()
     assert listed[0]["connectors"] == {"num_errors": 3}
@@ -168,10 +169,10 @@ def test_connectors_appear_only_with_runtime_stats(seeded_app):
 
 
 def test_unexpected_failure_is_a_500_envelope(app, client, monkeypatch):
-    def explode(self, selector):
+    def explode(self, fields):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(PipelineStore, "list_json", explode)
+    monkeypatch.setattr(SqlitePipelineRows, "render_list", explode)
     response = client.get("/v0/pipelines")
     assert response.status_code == 500
     body = response.get_json()

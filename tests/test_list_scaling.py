@@ -2,21 +2,20 @@
 
 import time
 
-from app.records import fresh_record
-from app.storage import get_db
-from app.storage import transaction
-from app.storage.pipelines import PipelineStore
+from app.pipelines import persistence
+from app.pipelines.records import fresh_record
+from app.storage import get_store
 from app.timeutil import uuid7
 
 
 def add_pipelines(app, start: int, count: int, runtime_config: dict) -> None:
     """Insert `count` pipelines with realistic program code."""
     with app.app_context():
-        db = get_db()
-        store = PipelineStore(db)
-        with transaction(db):
+        store = get_store()
+        with store.write():
             for index in range(start, start + count):
-                store.insert(
+                persistence.insert(
+                    store,
                     fresh_record(
                         pipeline_id=uuid7(),
                         name=f"p{index}",

@@ -7,9 +7,9 @@ import pytest
 from app import create_app
 from app.pipeline_config import PROGRAM_CONFIG_DEFAULTS
 from app.pipeline_config import RUNTIME_CONFIG_DEFAULTS
+from app.pipelines import persistence
 from app.schemas.pipelines import FIELD_SETS
-from app.storage import get_db
-from app.storage.pipelines import PipelineStore
+from app.storage import get_store
 
 SINCE = "2025-01-01T00:00:00Z"
 # Stored states set directly, as the lifecycle simulation would leave them.
@@ -65,14 +65,14 @@ def body(name="p1", **fields) -> dict:
 def stored(app, name: str) -> dict | None:
     """The stored record of a pipeline."""
     with app.app_context():
-        return PipelineStore(get_db()).get(name)
+        return get_store().pipelines.get(name)
 
 
 def set_state(app, name: str, **changes) -> None:
     """Write stored columns directly (deployment/storage states the API cannot set)."""
     with app.app_context():
-        store = PipelineStore(get_db())
-        store.update(store.get(name)["id"], changes)
+        store = get_store()
+        persistence.save(store, store.pipelines.get(name), changes)
 
 
 def prepare(app, client, setup: tuple[str, ...]) -> None:

@@ -1,16 +1,17 @@
 """Authentication and roles on `/v0` routes: mode `none`, or `bearer` (keys, tokens, JWTs)."""
 
 import dataclasses
-import sqlite3
 
 from flask import current_app
 from flask import g
 from flask import request
 
+from app import storage
 from app.auth.api_keys import API_KEY_PREFIX
 from app.auth.api_keys import hash_api_key
 from app.auth.jwt_tokens import JwtRejected
 from app.auth.jwt_tokens import JwtVerifier
+from app.auth.roles import is_api_path
 from app.auth.roles import rank
 from app.auth.roles import required_role
 from app.auth.tokens import TOKEN_PREFIX
@@ -19,8 +20,6 @@ from app.auth.tokens import verify_token
 from app.config import DEV_SECRET_KEY
 from app.errors import AuthenticationFailed
 from app.errors import InsufficientPermissions
-from app.storage import get_db
-from app.storage.api_keys import ApiKeyStore
 
 MODES = ("none", "bearer")
 DEFAULT_TENANT_ID = "00000000-0000-0000-0000-000000000000"
@@ -80,11 +79,6 @@ def oidc_provider(value) -> dict:
     return {variant: {name: fields[name] for name in PROVIDER_FIELDS[variant]}}
 
 
-def is_api_path(path: str) -> bool:
-    """Whether the path is under `/v0`, where authentication and roles apply."""
-    return path == "/v0" or path.startswith("/v0/")
-
-
 def authorize() -> None:
     """Before each request: identify the caller of a `/v0` route, then check its role."""
     # CORS preflights never carry credentials; they reach no view anyway.
@@ -97,7 +91,7 @@ def authorize() -> None:
         return  # unrouted: authenticated callers get the 404/405 envelope, as upstream
     required = required_role(request.method, request.url_rule.rule)
     if rank(principal.role) < rank(required):
-        raise InsufficientPermissions(required, principal.role)
+        raise InsufficientPermissions(required=required, actual=principal.role)
 
 
 def current_principal() -> Principal:
@@ -112,7 +106,7 @@ def authenticate() -> Principal:
     # RFC 7235: the scheme name is case-insensitive.
     if scheme.lower() != "bearer" or not token:
         raise AuthenticationFailed(
-            "Missing or malformed Authorization header: expected `Bearer <token>`"
+            message="Missing or malformed Authorization header: expected `Bearer <token>`"
         )
     if token.startswith(API_KEY_PREFIX):
         return api_key_principal(token)
@@ -124,11 +118,13 @@ def authenticate() -> Principal:
 def api_key_principal(key: str) -> Principal:
     """Look the key up by its hash (the key itself is never stored)."""
     try:
-        row = ApiKeyStore(get_db()).find_by_hash(hash_api_key(key))
-    except sqlite3.Error:
+        row = storage.get_store().api_keys.find_by_hash(hash_api_key(key))
+    except Exception as exc:
+        if storage.translate(exc) is None:
+            raise
         row = None  # upstream answers any lookup failure with 401
     if row is None:
-        raise AuthenticationFailed("Unauthorized API key")
+        raise AuthenticationFailed(message="Unauthorized API key")
     return Principal(row["role"], "apikey", tenant_id=row["tenant_id"])
 
 
@@ -137,7 +133,9 @@ def token_principal(token: str) -> Principal:
     try:
         payload = verify_token(str(current_app.config["SECRET_KEY"]), token)
     except InvalidToken as exc:
-        raise AuthenticationFailed(f"Invalid token: {exc}", "InvalidToken") from exc
+        raise AuthenticationFailed(
+            message=f"Invalid token: {exc}", description="InvalidToken"
+        ) from exc
     return Principal(payload["role"], "token")
 
 
@@ -146,10 +144,13 @@ def jwt_principal(token: str) -> Principal:
     verifier = current_app.extensions[EXTENSION]["jwt"]
     if not verifier.enabled:
         raise AuthenticationFailed(
-            "Unauthorized token: not an API key, and no JWT key is configured", "InvalidToken"
+            message="Unauthorized token: not an API key, and no JWT key is configured",
+            description="InvalidToken",
         )
     try:
         _claims, role = verifier.verify(token)
     except JwtRejected as exc:
-        raise AuthenticationFailed(f"Invalid JWT ({exc.kind}): {exc}", exc.kind) from exc
+        raise AuthenticationFailed(
+            message=f"Invalid JWT ({exc.kind}): {exc}", description=exc.kind
+        ) from exc
     return Principal(role, "jwt")

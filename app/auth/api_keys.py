@@ -5,13 +5,13 @@ import hashlib
 import secrets
 import string
 
+from app import errors
 from app.auth.roles import MINTABLE_ROLES
 from app.auth.roles import rank
-from app.errors import DuplicateName
-from app.errors import Forbidden
-from app.storage.api_keys import ApiKeyStore
+from app.pipelines.validation import validate_name
+from app.storage import NameTaken
+from app.storage import Store
 from app.timeutil import uuid7
-from app.validation import validate_name
 
 API_KEY_PREFIX = "apikey:"
 API_KEY_LENGTH = 128
@@ -37,22 +37,34 @@ def hash_api_key(key: str) -> str:
 def check_mintable(requested: str, creator: str) -> None:
     """Raise RoleExceedsCreator or OwnerAdminNotMintableAsApiKey, in upstream's order."""
     if rank(requested) > rank(creator):
-        raise Forbidden(
-            f"Cannot grant the '{requested}' role: it exceeds the creator's own '{creator}' role",
-            {"requested": requested, "creator": creator},
-            "RoleExceedsCreator",
-        )
+        raise errors.RoleExceedsCreator(requested=requested, creator=creator)
     if requested not in MINTABLE_ROLES:
-        raise Forbidden(
-            f"The '{requested}' role cannot be granted to an API key: API keys carry "
-            "only the 'read' or 'write' role",
-            {"role": requested},
-            "OwnerAdminNotMintableAsApiKey",
-        )
+        raise errors.OwnerAdminNotMintableAsApiKey(role=requested)
 
 
-def create_api_key(store: ApiKeyStore, tenant_id: str, name: str, role: str, creator: str):
-    """Check role, name and uniqueness (upstream's order), store the hash; return (row, key)."""
+def describe(row: dict) -> dict:
+    """Return the public descriptor of a key row (never its hash)."""
+    return {"id": row["id"], "name": row["name"], "role": row["role"]}
+
+
+def list_api_keys(store: Store, tenant_id: str) -> list[dict]:
+    """Every key of the tenant, in creation order."""
+    return [describe(row) for row in store.api_keys.list(tenant_id)]
+
+
+def get_api_key(store: Store, tenant_id: str, name: str) -> dict:
+    """The tenant's key with this name, or UnknownApiKey."""
+    row = store.api_keys.get(tenant_id, name)
+    if row is None:
+        raise errors.UnknownApiKey(name=name)
+    return describe(row)
+
+
+def create_api_key(store: Store, tenant_id: str, name: str, role: str, creator: str) -> dict:
+    """Check role, name and uniqueness (upstream's order), store the hash; return the new key.
+
+    The answer (`id`, `name`, `api_key`) is the only time the key itself is shown.
+    """
     check_mintable(role, creator)
     validate_name(
         name,
@@ -60,8 +72,6 @@ def create_api_key(store: ApiKeyStore, tenant_id: str, name: str, role: str, cre
         pattern=NAME_PATTERN,
         pattern_description=NAME_PATTERN_DESCRIPTION,
     )
-    if store.get(tenant_id, name) is not None:
-        raise DuplicateName()
     key = generate_api_key()
     row = {
         "id": uuid7(),
@@ -70,5 +80,18 @@ def create_api_key(store: ApiKeyStore, tenant_id: str, name: str, role: str, cre
         "hash": hash_api_key(key),
         "role": role,
     }
-    store.insert(row)
-    return row, key
+    with store.write():
+        # The unique (tenant, name) index decides, also between racing workers.
+        try:
+            store.api_keys.insert(row)
+        except NameTaken:
+            raise errors.DuplicateName() from None
+    return {"id": row["id"], "name": name, "api_key": key}
+
+
+def delete_api_key(store: Store, tenant_id: str, name: str) -> None:
+    """Delete the tenant's key with this name, or raise UnknownApiKey."""
+    with store.write():
+        deleted = store.api_keys.delete(tenant_id, name)
+    if not deleted:
+        raise errors.UnknownApiKey(name=name)

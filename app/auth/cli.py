@@ -4,16 +4,17 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app import storage
 from app.auth import DEFAULT_TENANT_ID
 from app.auth.api_keys import create_api_key
+from app.auth.api_keys import delete_api_key
+from app.auth.api_keys import list_api_keys
 from app.auth.roles import MINTABLE_ROLES
 from app.auth.roles import PRINCIPAL_ROLES
 from app.auth.tokens import issue_token
 from app.auth.tokens import parse_duration
 from app.config import DEV_SECRET_KEY
 from app.errors import ApiError
-from app.storage.api_keys import ApiKeyStore
+from app.storage import get_store
 
 
 @click.group("api-key")
@@ -33,14 +34,12 @@ def api_key_group():
 @with_appcontext
 def create_command(name, role):
     """Create an API key and print it (the only time it is shown)."""
-    db = storage.get_db()
     try:
-        with storage.transaction(db):
-            # The operator holds the database itself, so acts as admin.
-            _row, key = create_api_key(ApiKeyStore(db), DEFAULT_TENANT_ID, name, role, "admin")
+        # The operator holds the database itself, so acts as admin.
+        created = create_api_key(get_store(), DEFAULT_TENANT_ID, name, role, "admin")
     except ApiError as exc:
         raise click.ClickException(f"{exc.error_code}: {exc.message}") from exc
-    click.echo(key)
+    click.echo(created["api_key"])
     click.echo(
         f"API key '{name}' ({role}) created. Store it now: it cannot be shown again.", err=True
     )
@@ -50,7 +49,7 @@ def create_command(name, role):
 @with_appcontext
 def list_command():
     """List API keys: name, role and id (never the key)."""
-    for row in ApiKeyStore(storage.get_db()).list(DEFAULT_TENANT_ID):
+    for row in list_api_keys(get_store(), DEFAULT_TENANT_ID):
         click.echo(f"{row['name']}\t{row['role']}\t{row['id']}")
 
 
@@ -59,11 +58,10 @@ def list_command():
 @with_appcontext
 def delete_command(name):
     """Delete an API key; requests using it fail from then on."""
-    db = storage.get_db()
-    with storage.transaction(db):
-        deleted = ApiKeyStore(db).delete(DEFAULT_TENANT_ID, name)
-    if not deleted:
-        raise click.ClickException(f"UnknownApiKey: Unknown API key '{name}'")
+    try:
+        delete_api_key(get_store(), DEFAULT_TENANT_ID, name)
+    except ApiError as exc:
+        raise click.ClickException(f"{exc.error_code}: {exc.message}") from exc
     click.echo(f"API key '{name}' deleted.", err=True)
 
 

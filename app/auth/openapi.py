@@ -2,6 +2,8 @@
 
 from apispec import BasePlugin
 
+from app.auth.roles import is_api_path
+
 SCHEME_NAME = "bearerAuth"
 SCHEME = {
     "type": "http",
@@ -25,7 +27,7 @@ class BearerSecurityPlugin(BasePlugin):
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         """Require the scheme on operations under `/v0`; public ones stay unmarked."""
-        if path is None or not (path == "/v0" or path.startswith("/v0/")):
+        if path is None or not is_api_path(path):
             return
         for method, operation in (operations or {}).items():
             if method in HTTP_METHODS:

@@ -21,6 +21,11 @@ ROUTE_MINIMUMS = (
 )
 
 
+def is_api_path(path: str) -> bool:
+    """Whether the path is under `/v0`, where authentication and roles apply."""
+    return path == "/v0" or path.startswith("/v0/")
+
+
 def rank(role: str) -> int:
     """Return the role's position in `read < write < admin < owner`."""
     return ROLES.index(role)

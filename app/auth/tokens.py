@@ -1,16 +1,15 @@
 """Self-issued expiring bearer tokens (`pstoken:…`), signed with the instance's SECRET_KEY."""
 
-import re
 import time
 
 from itsdangerous import BadSignature
 from itsdangerous import URLSafeTimedSerializer
 
 from app.auth.roles import PRINCIPAL_ROLES
+from app.pipeline_config.units import parse_duration_nanos
 
 TOKEN_PREFIX = "pstoken:"
 SALT = "pipeline-store.token"
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class InvalidToken(Exception):
@@ -49,8 +48,13 @@ def verify_token(secret_key: str, token: str, now: float | None = None) -> dict:
 
 
 def parse_duration(text: str) -> int:
-    """Parse `90`, `30s`, `15m`, `12h` or `7d` into seconds."""
-    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text)
-    if not match or int(match[1]) == 0:
-        raise ValueError(f"invalid duration {text!r}: use a positive number with s, m, h or d")
-    return int(match[1]) * UNITS[match[2] or "s"]
+    """Parse `90`, `30s`, `15m`, `12h` or `7d` (runtime_config's grammar) into whole seconds."""
+    text = text.strip()
+    try:
+        # A bare number counts seconds here.
+        nanos = parse_duration_nanos(text + "s" if text.isdigit() else text)
+    except ValueError as exc:
+        raise ValueError(f"invalid duration {text!r}: {exc}") from None
+    if nanos < 1_000_000_000:
+        raise ValueError(f"invalid duration {text!r}: it must be at least one second")
+    return nanos // 1_000_000_000

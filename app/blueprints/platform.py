@@ -6,8 +6,8 @@ from flask import current_app
 from flask.views import MethodView
 
 from app import auth
-from app.api import NO_CACHE
-from app.api import Blueprint
+from app.http.api import NO_CACHE
+from app.http.api import Blueprint
 from app.schemas.platform import AuthProviderSchema
 from app.schemas.platform import ConfigurationSchema
 from app.schemas.platform import DemoSchema

@@ -6,11 +6,19 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
 
+from app import errors
+
 # A check takes one submitted JSON value and returns its normalized form or raises ConfigError.
 Check = Callable[[Any], Any]
 Field = tuple[str, Check, Any]
 # (new_name, old_name, convert): a newer spelling whose value `convert` turns into the old form.
 Rename = tuple[str, str, Check]
+
+# The error each config field is refused with (crud.md §4.5).
+CONFIG_ERRORS = {
+    "runtime_config": errors.InvalidRuntimeConfig,
+    "program_config": errors.InvalidProgramConfig,
+}
 
 # Marks a struct field without a default: serde reports it as a missing field.
 REQUIRED = object()
@@ -32,10 +40,20 @@ class ConfigError(Exception):
         super().__init__(self.reason)
 
 
+def config_error(field: str, value: Any, err: ConfigError) -> errors.ApiError:
+    """Return InvalidRuntimeConfig / InvalidProgramConfig for the value as submitted."""
+    return CONFIG_ERRORS[field](
+        field=field,
+        pretty=json.dumps(value, indent=2, ensure_ascii=False),
+        reason=err.reason,
+        value=value,
+        error={err.kind: err.text},
+    )
+
+
 def config_error_message(field: str, value: Any, err: ConfigError) -> str:
     """Return upstream's message for an invalid `field` whose submitted JSON was `value`."""
-    pretty = json.dumps(value, indent=2, ensure_ascii=False)
-    return f"JSON for '{field}' field:\n{pretty}\n\n... is not valid due to: {err.reason}"
+    return config_error(field, value, err).message
 
 
 def fail(text: str) -> ConfigError:

@@ -58,7 +58,7 @@ def _scaled_fraction(fraction: str, unit: int) -> int:
     return (unit * int(fraction) + denominator // 2) // denominator
 
 
-def _parse_duration_nanos(text: str) -> int:
+def parse_duration_nanos(text: str) -> int:
     """Parse a duration such as "1h30m" into nanoseconds; raise ValueError.
 
     A run of `<number><unit>` terms, summed; a bare "0"; one optional leading "+".
@@ -141,7 +141,7 @@ def _duration_in(unit: str) -> Check:
         if not isinstance(value, str):
             return _old_unit_number(value, 'a duration such as "30s"')
         try:
-            nanos = _parse_duration_nanos(value)
+            nanos = parse_duration_nanos(value)
         except ValueError as err:
             raise fail(str(err)) from None
         # Not a whole number of the old unit: round UP (ceil), as upstream's manager and the

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.simulator import refusals
+from app import errors
+from app.pipelines.status import fully_stopped
 from app.simulator.model import COMPILE_FAILED
 from app.simulator.model import Changes
 from app.simulator.model import set_status
@@ -16,10 +18,42 @@ from app.simulator.model import stamp
 from app.simulator.model import storage_configured
 from app.simulator.process import bootstrapping
 from app.simulator.process import process_desired
-from app.status import fully_stopped
 
 INITIALS = {"running": "Running", "paused": "Paused", "standby": "Standby"}
 ACTIVATE_TARGETS = {"running": "Running", "paused": "Paused"}
+
+
+def db_spelling(status: str) -> str:
+    """Return a status as upstream's messages print it (`InUse` → `in_use`)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", status).lower()
+
+
+def not_deployed(record: Mapping[str, Any]) -> errors.PipelineInteractionNotDeployed:
+    """The manager's answer to a call forwarded to a pipeline that is not provisioned."""
+    status = record["deployment_resources_status"]
+    return errors.PipelineInteractionNotDeployed(
+        status_text=db_spelling(status),
+        pipeline_id=record["id"],
+        pipeline_name=record["name"],
+        status=status,
+        desired_status=record["deployment_resources_desired_status"],
+    )
+
+
+def storage_immutable(record: Mapping[str, Any]) -> errors.StorageStatusImmutableUnlessStopped:
+    """/clear when the pipeline is not fully stopped."""
+    resources = record["deployment_resources_status"]
+    desired = record["deployment_resources_desired_status"]
+    current = record["storage_status"]
+    return errors.StorageStatusImmutableUnlessStopped(
+        current_text=db_spelling(current),
+        resources_text=db_spelling(resources),
+        desired_text=db_spelling(desired),
+        resources_status=resources,
+        resources_desired_status=desired,
+        current_status=current,
+        new_status="Clearing",
+    )
 
 
 @dataclass(frozen=True)
@@ -40,10 +74,13 @@ def touch(record: Mapping[str, Any], at: datetime) -> Changes:
 def check_start_query(query: Mapping[str, Any]) -> str:
     """Checks 2–3 of /start, made before the pipeline is looked up; return `initial`."""
     if query["silent_bootstrap"] and query["concurrent_bootstrap"]:
-        raise refusals.invalid_bootstrap_config()
+        raise errors.InvalidBootstrapConfig()
     initial = INITIALS.get(query["initial"])
     if initial is None:
-        raise refusals.unknown_initial(query["initial"])
+        raise errors.UnsupportedPipelineAction(
+            action=f"/start?initial={query['initial']}",
+            reason=f"unknown initial runtime desired status: {query['initial']}",
+        )
     return initial
 
 
@@ -58,16 +95,28 @@ def start(record: Mapping[str, Any], query: Mapping[str, Any], at: datetime) -> 
     initial = INITIALS[query["initial"]]
     resources = record["deployment_resources_status"]
     if record["deployment_resources_desired_status"] == "Stopped" and resources != "Stopped":
-        raise refusals.illegal_start(record)
+        raise errors.IllegalPipelineAction(
+            status=resources,
+            current_desired_status=record["deployment_resources_desired_status"],
+            new_desired_status="Provisioned",
+            hint=errors.RESTART_HINT,
+        )
     if not query["dismiss_error"] and record["deployment_error"] is not None:
-        raise refusals.undismissed_error()
+        raise errors.CannotStartWithUndismissedError()
     if record["storage_status"] == "Clearing":
-        raise refusals.clearing_storage()
+        raise errors.CannotStartWhileClearingStorage()
     if record["program_status"] in COMPILE_FAILED:
-        raise refusals.compilation_error(record["program_status"])
+        raise errors.CannotStartWithCompilationError(
+            program_status=db_spelling(record["program_status"])
+        )
     current_initial = record["deployment_initial"]
     if current_initial is not None and current_initial != initial:
-        raise refusals.initial_immutable(current_initial, initial)
+        raise errors.InitialImmutableUnlessStopped(
+            current=current_initial,
+            new=initial,
+            current_text=db_spelling(current_initial),
+            new_text=db_spelling(initial),
+        )
     bootstrap = {
         "bootstrap_policy": query["bootstrap_policy"] or "await_approval",
         "silent_bootstrap": bool(query["silent_bootstrap"]),
@@ -76,9 +125,9 @@ def start(record: Mapping[str, Any], query: Mapping[str, Any], at: datetime) -> 
     if record["bootstrap_policy"] is not None:
         current = {key: record[key] for key in bootstrap}
         if current != bootstrap:
-            raise refusals.bootstrap_immutable(current, bootstrap)
+            raise errors.BootstrapPolicyImmutableUnlessStopped(current=current, new=bootstrap)
     if initial == "Standby" and not standby_allowed(record):
-        raise refusals.standby_not_allowed()
+        raise errors.InitialStandbyNotAllowed()
     changes = {
         **set_status(record, "deployment_resources_desired_status", "Provisioned", at),
         "deployment_initial": initial,
@@ -109,19 +158,23 @@ def stop(record: Mapping[str, Any], force: bool, at: datetime) -> Reply:
 def suspend(record: Mapping[str, Any], at: datetime) -> Reply:
     """Forward /suspend to the process: it checkpoints, then the runner stops it."""
     if not storage_configured(record):
-        raise refusals.suspend_without_storage()
+        raise errors.UnsupportedPipelineAction(
+            action="suspend",
+            reason="this pipeline does not support the suspend action for the following "
+            "reason(s):\n    - Storage must be configured",
+        )
     current = process_desired(record)
     if current == "Standby":
-        raise refusals.invalid_transition("suspend", current)
+        raise errors.InvalidTransition(action="suspend", current=current)
     return Reply(request_runtime(record, "Suspended", at), "Pipeline is suspending")
 
 
 def require_deployed(record: Mapping[str, Any]) -> None:
     """The manager's precondition for calls forwarded to the pipeline process."""
     if record["deployment_resources_status"] != "Provisioned":
-        raise refusals.not_deployed(record)
+        raise not_deployed(record)
     if record["deployment_runtime_status"] == "Unavailable":
-        raise refusals.unavailable(record)
+        raise errors.PipelineUnavailable(pipeline_id=record["id"], pipeline_name=record["name"])
 
 
 def request_runtime(record: Mapping[str, Any], target: str, at: datetime) -> Changes:
@@ -137,7 +190,7 @@ def transition(record: Mapping[str, Any], action: str, target: str, at: datetime
     require_deployed(record)
     current = process_desired(record)
     if current == "Suspended" or (current == "Standby" and action != "activate"):
-        raise refusals.invalid_transition(action, current)
+        raise errors.InvalidTransition(action=action, current=current)
     changes = request_runtime(record, target, at)
     return Reply(changes, f"Pipeline transitioning from {current} to {target}")
 
@@ -147,7 +200,7 @@ def activate(record: Mapping[str, Any], initial: str, at: datetime) -> Reply:
     require_deployed(record)
     target = ACTIVATE_TARGETS.get(initial.lower())
     if target is None:
-        raise refusals.invalid_activate_status(initial)
+        raise errors.InvalidActivateStatus(value=initial)
     return transition(record, "activate", target, at)
 
 
@@ -167,7 +220,7 @@ def clear(record: Mapping[str, Any], at: datetime) -> Reply:
     if storage == "Cleared":
         return Reply({}, body)
     if not fully_stopped(record):
-        raise refusals.storage_immutable(record)
+        raise storage_immutable(record)
     sim = sim_state(record)
     if storage != "Clearing":
         sim["clearing_since"] = stamp(at)
@@ -178,5 +231,5 @@ def clear(record: Mapping[str, Any], at: datetime) -> Reply:
 def dismiss_error(record: Mapping[str, Any]) -> Reply:
     """POST /dismiss_error: only a fully stopped pipeline may lose its error."""
     if record["deployment_error"] is not None and not fully_stopped(record):
-        raise refusals.dismiss_restricted()
+        raise errors.DismissErrorRestrictedToFullyStopped()
     return Reply({"deployment_error": None}, "Pipeline deployment error has been dismissed")

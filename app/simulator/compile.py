@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from app.compiler import CompileOutcome
 from app.compiler import compile_program
-from app.records import EMPTY_PROGRAM_ERROR
-from app.records import trim_program_info
+from app.pipelines.records import EMPTY_PROGRAM_ERROR
+from app.pipelines.records import trim_program_info
 from app.simulator.model import Changes
 from app.simulator.model import SimConfig
 from app.simulator.model import Step
@@ -19,28 +21,47 @@ from app.simulator.model import bump
 from app.simulator.model import sim_state
 from app.simulator.model import stamp
 
-# What the later phases and the deployment need from a compilation, kept in the row's
-# private state under the program_version it belongs to.
-OUTCOME_KEYS = ("sql_status", "final_status", "rust_compilation", "system_error", "runtime_fault")
+# What a consumed SQL phase no longer needs to keep in the row's private state (program_info
+# is stored in its own column by then).
+CONSUMED_BY_SQL_PHASE = ("sql_compilation", "program_info")
 
 
-def compile_record(record: Mapping[str, Any]):
-    """Run the (pure, simulated) compiler on the record's program."""
-    return compile_program(record["program_code"], record["udf_rust"], record["udf_toml"])
+class OutcomeMissing(Exception):
+    """The compile outcome of the row's program is not stored yet.
+
+    Compiling can take long, so it never runs under the write lock: the catch-up computes the
+    outcome first and stores it (`with_outcome`); a step that needs it waits until then.
+    """
 
 
-def summarize(outcome, program_version: int) -> dict:
-    """Return the storable part of a CompileOutcome."""
-    return {"program_version": program_version} | {k: getattr(outcome, k) for k in OUTCOME_KEYS}
+def compile_record(record: Mapping[str, Any]) -> dict:
+    """Run the (pure, simulated) compiler on the record's program; return the storable outcome."""
+    outcome = compile_program(record["program_code"], record["udf_rust"], record["udf_toml"])
+    return {"program_version": record["program_version"], **dataclasses.asdict(outcome)}
+
+
+def has_outcome(record: Mapping[str, Any]) -> bool:
+    """Whether the outcome of the record's current program version is stored."""
+    stored = sim_state(record).get("outcome")
+    return bool(stored) and stored["program_version"] == record["program_version"]
 
 
 def outcome_for(record: Mapping[str, Any]) -> dict:
-    """Return the compile outcome of the record's current program version."""
-    stored = sim_state(record).get("outcome")
-    if stored and stored["program_version"] == record["program_version"]:
-        return stored
-    # Imported or pre-simulator rows: the compiler is a pure function, so compute it again.
-    return summarize(compile_record(record), record["program_version"])
+    """Return the stored compile outcome of the record's current program version."""
+    if not has_outcome(record):
+        raise OutcomeMissing(record["id"])
+    return sim_state(record)["outcome"]
+
+
+def as_compile_outcome(stored: Mapping[str, Any]) -> CompileOutcome:
+    """Rebuild the compiler's outcome object from its stored form."""
+    names = {field.name for field in dataclasses.fields(CompileOutcome)}
+    return CompileOutcome(**{key: value for key, value in stored.items() if key in names})
+
+
+def with_outcome(record: Mapping[str, Any], outcome: dict) -> Changes:
+    """Return the change that stores a computed outcome in the row's private state."""
+    return {"simulation": {**sim_state(record), "outcome": outcome}}
 
 
 def fingerprint(record: Mapping[str, Any]) -> int:
@@ -81,9 +102,10 @@ def claim_sql(record: Mapping[str, Any], at: datetime) -> Changes:
 
 def finish_sql(record: Mapping[str, Any], at: datetime) -> Changes:
     """The SQL phase ends in SqlCompiled (program_info set), SqlError or SystemError."""
-    outcome = compile_record(record)
+    stored = outcome_for(record)
+    outcome = as_compile_outcome(stored)
     sim = sim_state(record)
-    sim["outcome"] = summarize(outcome, record["program_version"])
+    sim["outcome"] = {**stored, **dict.fromkeys(CONSUMED_BY_SQL_PHASE)}
     compiled = outcome.sql_status == "SqlCompiled"
     return {
         "program_status": outcome.sql_status,

@@ -3,14 +3,16 @@
 import json
 import math
 import re
+from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
+from webargs.flaskparser import FlaskParser
 
-from app.api import ArgumentsParser
-from app.errors import ApiError
-from app.errors import BadRequest
+from app.errors import InvalidRequestBody
+from app.errors import PayloadTooLarge
 from app.pipeline_config.checks import describe_value
 
 PREFIX = "Json deserialize error: "
@@ -34,6 +36,10 @@ EOF_WHAT = {"{": "an object", "[": "a list", '"': "a string", None: "a value"}
 # Only a `\uD800`-`\uDFFF` escape can put a lone surrogate into the parsed text.
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 SURROGATE = re.compile("[\ud800-\udfff]")
+# Where the body read once is kept for the rest of the request.
+BODY_KEY = "pipeline_store.json_body"
+# Strings and structural characters of a JSON text (numbers and literals are skipped).
+JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]')
 
 
 class InvalidBody(Exception):
@@ -43,11 +49,6 @@ class InvalidBody(Exception):
         super().__init__(message)
         self.message = message
         self.index = index
-
-
-def invalid_request_body(message: str) -> ApiError:
-    """Return the 400 envelope standing in for upstream's plain-text framework answer."""
-    return BadRequest(message, {}, "InvalidRequestBody")
 
 
 def is_json_content_type(mimetype: str) -> bool:
@@ -94,6 +95,9 @@ def syntax_error(text: str, exc: json.JSONDecodeError) -> InvalidBody:
         # After `:` or `,` serde_json wants a value; elsewhere it names the open container.
         innermost = None if text[end - 1] in ":," else open_container(text, end)
         return InvalidBody(f"EOF while parsing {EOF_WHAT[innermost]}", end)
+    before = text[: exc.pos].rstrip()
+    if text[exc.pos] in "]}" and before.endswith(","):
+        return InvalidBody("trailing comma", exc.pos + 1)
     if exc.msg == "Expecting ',' delimiter":
         closer = "}" if open_container(text, exc.pos) == "{" else "]"
         return InvalidBody(f"expected `,` or `{closer}`", exc.pos + 1)
@@ -169,6 +173,55 @@ def parse_json_text(data: bytes) -> tuple[Any, str]:
     return value, text
 
 
+def read_body(req, limit: int) -> bytes:
+    """Read at most `limit` bytes of the body; a longer one (say, chunked) is PayloadTooLarge."""
+    if BODY_KEY not in req.environ:
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = req.stream.read(limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(message=f"JSON payload has exceeded limit ({limit} bytes).")
+        req.environ[BODY_KEY] = b"".join(chunks)
+    return req.environ[BODY_KEY]
+
+
+def top_level_keys(text: str) -> Iterator[tuple[str, int]]:
+    """Yield each key of the outermost object with the index just past its closing quote."""
+    depth = 0
+    expecting_key = False
+    for token in JSON_TOKEN.finditer(text):
+        char = token.group()[0]
+        if char == '"':
+            if depth == 1 and expecting_key:
+                yield json.loads(token.group()), token.end()
+            expecting_key = False
+        elif char in "{[":
+            depth += 1
+            expecting_key = depth == 1 and char == "{"
+        elif char in "}]":
+            depth -= 1
+        elif depth == 1:
+            expecting_key = char == ","
+
+
+def check_duplicate_fields(text: str, fields: Iterable[str]) -> None:
+    """Refuse a struct field given twice, as serde's derived structs do (other keys may repeat)."""
+    # Cheap test first: a field that appears once in the text cannot be a duplicate key.
+    candidates = {name for name in fields if text.count(f'"{name}"') > 1}
+    if not candidates:
+        return
+    seen = set()
+    for key, end in top_level_keys(text):
+        if key in candidates:
+            if key in seen:
+                raise InvalidBody(f"duplicate field `{key}`", end)
+            seen.add(key)
+
+
 def first_field_error(messages: dict, data: dict) -> str:
     """Pick the error serde would report: the first bad present key, else a missing field."""
     ordered = [key for key in data if key in messages]
@@ -179,34 +232,39 @@ def first_field_error(messages: dict, data: dict) -> str:
     return found[0] if isinstance(found, list) else str(found)
 
 
-class JsonBodyParser(ArgumentsParser):
-    """Loads `json` arguments strictly: content type, size, syntax, an object at the top."""
+class JsonBodyParser(FlaskParser):
+    """Every route's arguments: upstream's 400 (not 422), and `json` loaded strictly.
+
+    A body is checked for content type, size, syntax and an object at the top, with the
+    messages of upstream's framework (crud.md §1.2).
+    """
+
+    DEFAULT_VALIDATION_STATUS = 400
 
     def load_json(self, req, schema):
         """Return the body as a dict, or raise the envelope of upstream's framework error."""
         if not is_json_content_type(req.mimetype):
-            raise invalid_request_body("Content type error")
+            raise InvalidRequestBody(message="Content type error")
         limit = current_app.config["MAX_BODY_BYTES"]
         if req.content_length is not None and req.content_length > limit:
-            error = ApiError(
-                f"JSON payload ({req.content_length} bytes) is larger than allowed "
-                f"(limit: {limit} bytes).",
-                {},
-                "PayloadTooLarge",
+            raise PayloadTooLarge(
+                message=f"JSON payload ({req.content_length} bytes) is larger than allowed "
+                f"(limit: {limit} bytes)."
             )
-            error.status = 413
-            raise error
+        data = read_body(req, limit)
         try:
-            value, text = parse_json_text(req.get_data(cache=True))
+            value, text = parse_json_text(data)
+            if isinstance(value, dict):
+                check_duplicate_fields(text, schema.fields)
         except InvalidBody as exc:
-            text = req.get_data(cache=True).decode("utf-8", "replace")
-            raise invalid_request_body(
-                f"{PREFIX}{exc.message} {position(text, exc.index)}"
+            text = data.decode("utf-8", "replace")
+            raise InvalidRequestBody(
+                message=f"{PREFIX}{exc.message} {position(text, exc.index)}"
             ) from None
         if not isinstance(value, dict):
             struct = type(schema).__name__.removesuffix("Schema")
-            raise invalid_request_body(
-                f"{PREFIX}invalid type: {describe_value(value)}, expected struct {struct} "
+            raise InvalidRequestBody(
+                message=f"{PREFIX}invalid type: {describe_value(value)}, expected struct {struct} "
                 + position(text, len(text.rstrip()))
             )
         return value
@@ -216,9 +274,9 @@ class JsonBodyParser(ArgumentsParser):
         if "json" not in error.messages:
             super().handle_error(error, req, schema, **kwargs)
         # The body already parsed in load_json, so this cannot fail.
-        text = req.get_data(cache=True).decode("utf-8")
+        text = req.environ[BODY_KEY].decode("utf-8")
         data = json.loads(text)
-        raise invalid_request_body(
-            f"{PREFIX}{first_field_error(error.messages['json'], data)} "
+        raise InvalidRequestBody(
+            message=f"{PREFIX}{first_field_error(error.messages['json'], data)} "
             + position(text, len(text.rstrip()))
         )

@@ -1,6 +1,4 @@
-"""SQL of the lifecycle simulator: the due-transition probe, due rows and the schedule column."""
-
-import sqlite_utils
+"""Which writes re-plan a pipeline's next simulated transition, and when the simulation owns it."""
 
 from app.timeutil import format_timestamp
 from app.timeutil import now
@@ -25,10 +23,15 @@ REPLAN = 0
 
 
 def insert_columns(record: dict, simulated: bool) -> dict:
-    """Return the simulator columns of a newly inserted row."""
-    if not simulated:
-        return {}
-    return {"simulated_since": record["created_at"], "next_transition_at": REPLAN}
+    """Return the simulator columns of a newly inserted row.
+
+    `simulated` is False only for imported fixtures, which the simulation never moves until a
+    client acts on them (spec decision 7).
+    """
+    columns = {"simulated": int(simulated)}
+    if simulated:
+        columns.update(simulated_since=record["created_at"], next_transition_at=REPLAN)
+    return columns
 
 
 def schedule_changes(current: dict, changes: dict) -> dict:
@@ -48,32 +51,3 @@ def schedule_changes(current: dict, changes: dict) -> dict:
     if simulated and touched and "next_transition_at" not in changes:
         extra["next_transition_at"] = REPLAN
     return extra
-
-
-class LifecycleStore:
-    """The simulator's queries on the pipelines table."""
-
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
-
-    def anything_due(self, now_micros: int) -> bool:
-        """Tell whether any row has a transition due; one probe of a partial index."""
-        row = self.db.execute(
-            "SELECT 1 FROM pipelines WHERE next_transition_at <= ? LIMIT 1", [now_micros]
-        ).fetchone()
-        return row is not None
-
-    def due_ids(self, now_micros: int, limit: int = -1) -> list[str]:
-        """Return the ids of the rows with a transition due, most overdue first."""
-        rows = self.db.execute(
-            "SELECT id FROM pipelines WHERE next_transition_at <= ? "
-            "ORDER BY next_transition_at, id LIMIT ?",
-            [now_micros, limit],
-        )
-        return [row[0] for row in rows]
-
-    def set_schedule(self, pipeline_id: str, next_micros: int | None) -> None:
-        """Store when the row is next due (None: nothing scheduled)."""
-        self.db.execute(
-            "UPDATE pipelines SET next_transition_at = ? WHERE id = ?", [next_micros, pipeline_id]
-        )

@@ -1,11 +1,15 @@
-"""API-key rows: id, tenant, name, role and the hash of the key (never the key itself)."""
+"""API-key rows on SQLite: id, tenant, name, role and the hash of the key (never the key)."""
+
+import sqlite3
 
 import sqlite_utils
+
+from app.storage.errors import NameTaken
 
 COLUMNS = "id, tenant_id, name, hash, role"
 
 
-class ApiKeyStore:
+class SqliteApiKeyRows:
     """Reads and writes the `api_keys` table; callers hold the transaction."""
 
     def __init__(self, db: sqlite_utils.Database):
@@ -34,7 +38,13 @@ class ApiKeyStore:
 
     def insert(self, record: dict) -> None:
         """Insert a key row (`id`, `tenant_id`, `name`, `hash`, `role`)."""
-        self.db["api_keys"].insert(record)
+        try:
+            self.db["api_keys"].insert(record)
+        except sqlite3.IntegrityError as exc:
+            # The unique (tenant_id, name) index decides between racing writers.
+            if "api_keys.tenant_id, api_keys.name" in str(exc):
+                raise NameTaken() from exc
+            raise
 
     def delete(self, tenant_id: str, name: str) -> bool:
         """Delete the tenant's key with this name; return whether one existed."""

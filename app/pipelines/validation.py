@@ -2,7 +2,7 @@
 
 import re
 
-from app.errors import BadRequest
+from app import errors
 
 NAME_PATTERN = "^([A-Za-z0-9][-A-Za-z0-9_]*)?[A-Za-z0-9]$"
 NAME_PATTERN_DESCRIPTION = (
@@ -29,24 +29,14 @@ def validate_name(
 ) -> None:
     """Raise EmptyName, TooLongName or NameDoesNotMatchPattern, in upstream's order."""
     if name == "":
-        raise BadRequest("Name cannot be be empty", {}, "EmptyName")
+        raise errors.EmptyName()
     length = len(name.encode())
     if length > max_bytes:
-        raise BadRequest(
-            f"Name '{name}' is longer ({length}) than maximum allowed ({max_bytes})",
-            {"name": name, "length": length, "maximum": max_bytes},
-            "TooLongName",
-        )
+        raise errors.TooLongName(name=name, length=length, maximum=max_bytes)
     # fullmatch: upstream's `$` does not accept a trailing newline.
     if not re.fullmatch(pattern.strip("^$"), name):
-        raise BadRequest(
-            f"Name '{name}' should {pattern_description} (pattern: '{pattern}')",
-            {
-                "name": name,
-                "pattern": pattern,
-                "pattern_description": pattern_description,
-            },
-            "NameDoesNotMatchPattern",
+        raise errors.NameDoesNotMatchPattern(
+            name=name, pattern=pattern, pattern_description=pattern_description
         )
 
 
@@ -54,29 +44,17 @@ def validate_description(description: str) -> None:
     """Raise TooLongDescription past 300 characters."""
     length = len(description)
     if length > MAX_DESCRIPTION_CHARS:
-        raise BadRequest(
-            f"Description is longer ({length}) than maximum allowed ({MAX_DESCRIPTION_CHARS})",
-            {"length": length, "maximum": MAX_DESCRIPTION_CHARS},
-            "TooLongDescription",
-        )
+        raise errors.TooLongDescription(length=length, maximum=MAX_DESCRIPTION_CHARS)
 
 
 def validate_tags(tags: list[str]) -> None:
     """Raise TooManyTags, or InvalidTag for the first bad tag."""
     if len(tags) > MAX_TAGS:
-        raise BadRequest(
-            f"Pipeline has more tags ({len(tags)}) than the maximum allowed ({MAX_TAGS})",
-            {"count": len(tags), "maximum": MAX_TAGS},
-            "TooManyTags",
-        )
+        raise errors.TooManyTags(count=len(tags), maximum=MAX_TAGS)
     for tag in tags:
         reason = tag_problem(tag)
         if reason:
-            raise BadRequest(
-                f"Tag '{tag}' is invalid: {reason}",
-                {"tag": tag, "reason": reason},
-                "InvalidTag",
-            )
+            raise errors.InvalidTag(tag=tag, reason=reason)
 
 
 def tag_problem(tag: str) -> str | None:

@@ -3,16 +3,18 @@
 from app.timeutil import parse_timestamp
 
 # Fields whose values determine the four derived ones.
-DERIVATION_INPUTS = (
-    "deployment_resources_status",
-    "deployment_resources_status_since",
-    "deployment_resources_desired_status",
-    "deployment_resources_desired_status_since",
-    "deployment_runtime_status",
-    "deployment_runtime_status_since",
-    "deployment_runtime_desired_status",
-    "deployment_runtime_desired_status_since",
-    "deployment_initial",
+DERIVATION_INPUTS = frozenset(
+    {
+        "deployment_resources_status",
+        "deployment_resources_status_since",
+        "deployment_resources_desired_status",
+        "deployment_resources_desired_status_since",
+        "deployment_runtime_status",
+        "deployment_runtime_status_since",
+        "deployment_runtime_desired_status",
+        "deployment_runtime_desired_status_since",
+        "deployment_initial",
+    }
 )
 
 

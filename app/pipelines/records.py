@@ -1,6 +1,6 @@
 """The stored shape of a pipeline: a fresh record as upstream creates it (crud.md §2.1)."""
 
-from app.status import derive_deployment_fields
+from app.pipelines.status import derive_deployment_fields
 
 EMPTY_PROGRAM_ERROR = {"sql_compilation": None, "rust_compilation": None, "system_error": None}
 

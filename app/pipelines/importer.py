@@ -6,19 +6,21 @@ from app.errors import ApiError
 from app.pipeline_config import ConfigError
 from app.pipeline_config import normalize_program_config
 from app.pipeline_config import normalize_runtime_config
-from app.records import EMPTY_PROGRAM_ERROR
-from app.records import fresh_record
-from app.records import runtime_details_compat
-from app.records import trim_program_info
+from app.pipelines import persistence
+from app.pipelines.context import Context
+from app.pipelines.records import EMPTY_PROGRAM_ERROR
+from app.pipelines.records import fresh_record
+from app.pipelines.records import runtime_details_compat
+from app.pipelines.records import trim_program_info
+from app.pipelines.status import derive_deployment_fields
+from app.pipelines.validation import validate_description
+from app.pipelines.validation import validate_name
+from app.pipelines.validation import validate_tags
 from app.schemas import pipelines as s
-from app.status import derive_deployment_fields
 from app.timeutil import format_timestamp
 from app.timeutil import normalize_timestamp
 from app.timeutil import now
 from app.timeutil import uuid7
-from app.validation import validate_description
-from app.validation import validate_name
-from app.validation import validate_tags
 
 DERIVED = ("deployment_status", "deployment_status_since", "deployment_desired_status")
 DERIVED_SINCE = ("deployment_desired_status_since",)
@@ -48,6 +50,26 @@ BOOLEANS = ("silent_bootstrap", "concurrent_bootstrap")
 
 class InvalidRecord(ValueError):
     """A record of the import file that cannot be stored as given."""
+
+
+def import_pipelines(ctx: Context, items) -> int:
+    """Store every item as a fixture the simulation leaves alone, all or nothing; return how many.
+
+    Raise InvalidRecord listing every problem, or the names already in the database.
+    """
+    prepared = prepare_records(
+        items,
+        platform_version=ctx.settings.platform_version,
+        enterprise=ctx.settings.enterprise,
+    )
+    with ctx.store.write():
+        taken = {value for pair in ctx.store.pipelines.names_and_ids() for value in pair}
+        clashes = [r["name"] for r in prepared if r["name"] in taken or r["id"] in taken]
+        if clashes:
+            raise InvalidRecord(f"already in the database: {', '.join(clashes)}")
+        for record in prepared:
+            persistence.insert(ctx.store, record, simulated=False)
+    return len(prepared)
 
 
 def prepare_records(items, *, platform_version: str, enterprise: bool) -> list[dict]:

@@ -1,0 +1,1 @@
+"""The HTTP layer's plumbing: flask-smorest, JSON bodies, the error envelope, CORS, context."""

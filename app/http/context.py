@@ -1,0 +1,19 @@
+"""The domain's context for the current request: this request's store and the app's settings."""
+
+from flask import current_app
+
+from app.pipelines.context import Context
+from app.pipelines.context import Settings
+from app.storage import get_store
+
+EXTENSION = "pipeline-store.settings"
+
+
+def domain() -> Context:
+    """Return the context domain operations run in for this request."""
+    return Context(get_store(), current_app.extensions[EXTENSION])
+
+
+def init_app(app) -> None:
+    """Read the settings the domain depends on once, when the app is built."""
+    app.extensions[EXTENSION] = Settings.from_config(app.config)

@@ -1,0 +1,37 @@
+"""What every domain operation needs: the store it works on and the settings that shape rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.config import is_enterprise
+from app.simulator.model import SimConfig
+from app.storage import Store
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The server settings domain rules depend on, read once from the app config."""
+
+    platform_version: str
+    enterprise: bool
+    simulation: SimConfig
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Build from a Flask config."""
+        return cls(
+            platform_version=config["PLATFORM_VERSION"],
+            enterprise=is_enterprise(config),
+            simulation=SimConfig.from_settings(config),
+        )
+
+
+@dataclass(frozen=True)
+class Context:
+    """A store (one connection) and the settings, for one request or command."""
+
+    store: Store
+    settings: Settings

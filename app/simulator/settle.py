@@ -1,0 +1,46 @@
+"""Apply a pipeline's due transitions: the pure core of the simulation's catch-up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from app.simulator.compile import OutcomeMissing
+from app.simulator.compile import compile_steps
+from app.simulator.model import Changes
+from app.simulator.model import SimConfig
+from app.simulator.model import Step
+from app.simulator.runner import runner_steps
+
+# A row cannot need more steps than this in one go; more would mean a cycle (a bug).
+MAX_STEPS = 64
+
+
+def next_step(record: Mapping[str, Any], config: SimConfig) -> Step | None:
+    """Return the earliest step of the compiler or the runner (the compiler wins ties)."""
+    steps = [*compile_steps(record, config), *runner_steps(record, config)]
+    return min(steps, key=lambda step: step.at, default=None)
+
+
+def settle(
+    record: Mapping[str, Any], config: SimConfig, now: datetime
+) -> tuple[Changes, datetime | None]:
+    """Apply, in order, every step due by `now`; return their merged changes and when next due.
+
+    A step that needs a compile outcome not stored yet stops the walk there; the row is then
+    due at once, so the next catch-up computes the outcome (outside the lock) and goes on.
+    """
+    current = dict(record)
+    changes: Changes = {}
+    for _ in range(MAX_STEPS):
+        try:
+            step = next_step(current, config)
+            if step is None or step.at > now:
+                return changes, None if step is None else step.at
+            applied = step.apply(step.at)
+        except OutcomeMissing:
+            return changes, now
+        changes.update(applied)
+        current.update(applied)
+    raise RuntimeError(f"pipeline {record['name']!r} did not settle in {MAX_STEPS} steps")

@@ -1,0 +1,97 @@
+"""The store's contract: what the domain may ask of any backend (SQLite now, Postgres next).
+
+Records are plain dicts keyed by column name, with JSON columns decoded. A store knows rows and
+SQL only: it never derives a status, schedules a transition or raises an HTTP error. Writes
+happen inside `Store.write()`, which holds the database's write lock for its whole block.
+"""
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+
+class PipelineRows(Protocol):
+    """The pipelines table."""
+
+    def render_list(self, fields: Sequence[str]) -> str:
+        """Return every row as one JSON array of objects with exactly `fields`, by id."""
+
+    def render_one(self, name: str, fields: Sequence[str]) -> str | None:
+        """Return one row rendered as in `render_list`, or None for an unknown name."""
+
+    def get(self, name: str) -> dict | None:
+        """Return the record with this name, or None."""
+
+    def get_by_id(self, pipeline_id: str) -> dict | None:
+        """Return the record with this id, or None."""
+
+    def get_many(self, pipeline_ids: Sequence[str]) -> list[dict]:
+        """Return the records with these ids (unknown ids skipped), in id order."""
+
+    def all(self) -> list[dict]:
+        """Return every record in creation (id) order."""
+
+    def names_and_ids(self) -> list[tuple[str, str]]:
+        """Return (name, id) of every row."""
+
+    def insert(self, record: dict) -> None:
+        """Insert a complete record; raise NameTaken if its name is in use."""
+
+    def update(self, pipeline_id: str, columns: dict) -> None:
+        """Write the given columns of one row; raise NameTaken on a rename clash."""
+
+    def delete(self, pipeline_id: str) -> None:
+        """Delete one row."""
+
+
+class Schedule(Protocol):
+    """When each pipeline's next simulated transition is due (epoch microseconds)."""
+
+    def anything_due(self, now_micros: int) -> bool:
+        """Tell whether any row is due; must be cheap (requests call it first)."""
+
+    def due_ids(self, now_micros: int, limit: int = -1) -> list[str]:
+        """Return the ids of due rows, most overdue first (-1: no limit)."""
+
+    def set_schedule(self, pipeline_id: str, next_micros: int | None) -> None:
+        """Store when the row is next due (None: nothing scheduled)."""
+
+
+class ApiKeyRows(Protocol):
+    """The api_keys table (only hashes of keys are stored)."""
+
+    def list(self, tenant_id: str) -> list[dict]:
+        """Return the tenant's keys in creation order."""
+
+    def get(self, tenant_id: str, name: str) -> dict | None:
+        """Return the tenant's key with this name, or None."""
+
+    def find_by_hash(self, key_hash: str) -> dict | None:
+        """Return the key with this hash in any tenant, or None."""
+
+    def insert(self, record: dict) -> None:
+        """Insert a key row; raise NameTaken if the tenant has a key with this name."""
+
+    def delete(self, tenant_id: str, name: str) -> bool:
+        """Delete the tenant's key with this name; return whether one existed."""
+
+
+class Store(Protocol):
+    """One connection to the database and the tables behind it."""
+
+    pipelines: PipelineRows
+    schedule: Schedule
+    api_keys: ApiKeyRows
+
+    def write(self) -> AbstractContextManager[None]:
+        """Run the block as one atomic transaction holding the write lock.
+
+        Raise StoreBusy when the lock cannot be had within the busy timeout, and
+        StoreUnavailable when the database cannot be written at all.
+        """
+
+    def check_health(self) -> bool:
+        """Tell whether the database can be written and is intact (cheap; see the backend)."""
+
+    def close(self) -> None:
+        """Release the connection."""

@@ -1,0 +1,109 @@
+"""The SQLite backend: one database file shared by every worker, in WAL mode."""
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterator
+
+import sqlite_utils
+
+from app.storage.errors import SchemaMismatch
+from app.storage.errors import StoreUnavailable
+from app.storage.sqlite.api_keys import SqliteApiKeyRows
+from app.storage.sqlite.connection import connect
+from app.storage.sqlite.connection import transaction
+from app.storage.sqlite.connection import translated
+from app.storage.sqlite.migrations import MIGRATIONS
+from app.storage.sqlite.migrations import migrate
+from app.storage.sqlite.pipelines import SqlitePipelineRows
+from app.storage.sqlite.schedule import SqliteSchedule
+
+
+class SqliteStore:
+    """One connection to the database file and the tables behind it (see interface.Store)."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.pipelines = SqlitePipelineRows(db)
+        self.schedule = SqliteSchedule(db)
+        self.api_keys = SqliteApiKeyRows(db)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        """Hold the write lock (BEGIN IMMEDIATE) for the block; commit or roll back."""
+        with transaction(self.db):
+            yield
+
+    def check_health(self) -> bool:
+        """Tell whether the database answers a trivial query."""
+        try:
+            with translated():
+                self.db.execute("SELECT 1").fetchone()
+        except StoreUnavailable:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()
+
+
+def open_store(path: str, busy_timeout_ms: int = 10_000) -> SqliteStore:
+    """Open a store on the database file (which must be initialised)."""
+    return SqliteStore(connect(path, busy_timeout_ms))
+
+
+def schema_version(path: str) -> int:
+    """Return the schema version of the file, read-only (0 for a new or empty file)."""
+    if not os.path.exists(path):
+        return 0
+    db = connect(path)
+    try:
+        with translated():
+            return db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.conn.close()
+
+
+def initialize(path: str, busy_timeout_ms: int = 10_000) -> int:
+    """Create or upgrade the database file; idempotent and never destructive."""
+    db = connect(path, busy_timeout_ms)
+    try:
+        with translated():
+            db.conn.execute("PRAGMA journal_mode = WAL")
+        return migrate(db, transaction)
+    finally:
+        db.conn.close()
+
+
+def ensure_schema(path: str, busy_timeout_ms: int = 10_000) -> int:
+    """Make the file's schema current, taking the write lock only if it is behind.
+
+    A worker booting on a current database therefore never waits for another process's
+    write lock: `serve` and `init-db` migrate once before any worker starts.
+    """
+    version = schema_version(path)
+    if version > len(MIGRATIONS):
+        raise SchemaMismatch(
+            f"{path} has schema version {version}, newer than this pipeline-store "
+            f"({len(MIGRATIONS)}): upgrade pipeline-store"
+        )
+    if version < len(MIGRATIONS):
+        return initialize(path, busy_timeout_ms)
+    return version
+
+
+def repair_file_modes(path: str) -> None:
+    """Give `-wal`/`-shm` the database file's write permission back, if they lost it.
+
+    SQLite creates them with the main file's mode; after the file was read-only for a moment
+    they stay read-only when the file is writable again, and every write fails.
+    """
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if not mode & stat.S_IWUSR:
+            return
+        for suffix in ("-wal", "-shm"):
+            side = path + suffix
+            if os.path.exists(side) and not os.access(side, os.W_OK):
+                os.chmod(side, mode)
