@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from app.compiler.lexer import Token
 
 # Tokens in one program. Every phase is linear in this, so it bounds the compile time
-# (about 4 s on the 2-core development machine at the limit; benchmarks/compile_scaling.py).
-MAX_TOKENS = 200_000
+# (about 6 s on the 2-core development machine at the limit; benchmarks/compile_scaling.py).
+MAX_TOKENS = 120_000
 # Brackets and CASE ... END nested inside one statement. sqlglot's recursive-descent parser
 # spends about 23 Python frames per level, so this keeps a compile far below the interpreter's
 # recursion limit wherever it is called from. Calcite, whose parser and validator recurse in
@@ -24,9 +24,10 @@ _CLOSE = (")", "]", "}")
 class BudgetExceeded(Exception):
     """The program needs more work than the compiler's budget allows."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, kind: str):
         super().__init__(message)
         self.message = message
+        self.kind = kind  # "deadline", "size" or "nesting"
 
 
 @dataclass
@@ -47,7 +48,8 @@ class Budget:
         if self.clock() - self.started > self.deadline_seconds:
             raise BudgetExceeded(
                 "SQL compilation did not finish within pipeline-store's compiler budget of "
-                f"{self.deadline_seconds:g} s and was stopped."
+                f"{self.deadline_seconds:g} s and was stopped.",
+                "deadline",
             )
 
 
@@ -56,22 +58,27 @@ def check_size(tokens: list[Token]) -> None:
     if len(tokens) > MAX_TOKENS:
         raise BudgetExceeded(
             f"The program has {len(tokens)} SQL tokens; pipeline-store's simulated compiler "
-            f"accepts at most {MAX_TOKENS}."
+            f"accepts at most {MAX_TOKENS}.",
+            "size",
         )
 
 
 def check_nesting(tokens: list[Token]) -> None:
-    """Refuse statements whose brackets and CASE expressions nest deeper than MAX_NESTING."""
+    """Refuse statements whose brackets, CASE expressions or runs of prefix operators (NOT NOT,
+    - -) nest deeper than MAX_NESTING."""
     depth = 0
+    run = 0  # consecutive prefix operators, each a level of the parser's recursion
     for tok in tokens:
+        run = run + 1 if tok.is_word("NOT") or tok.is_op("-", "+", "~") else 0
         if tok.is_op(*_OPEN) or tok.is_word("CASE"):
             depth += 1
-            if depth > MAX_NESTING:
-                raise BudgetExceeded(
-                    "The program nests expressions deeper than pipeline-store's simulated "
-                    f"compiler allows ({MAX_NESTING} levels of parentheses, brackets or CASE)."
-                )
-        elif tok.is_op(*_CLOSE) or tok.is_word("END"):
+        if depth > MAX_NESTING or run > MAX_NESTING:
+            raise BudgetExceeded(
+                "The program nests expressions deeper than pipeline-store's simulated compiler "
+                f"allows ({MAX_NESTING} levels of brackets, CASE or prefix operators).",
+                "nesting",
+            )
+        if tok.is_op(*_CLOSE) or tok.is_word("END"):
             depth = max(0, depth - 1)
-        elif tok.is_op(";"):
+        if tok.is_op(";"):
             depth = 0

@@ -105,7 +105,8 @@ def _parse_any(text: str, budget: Budget) -> tuple[exp.Expression | None, Except
         except RecursionError:
             # A safety net behind budget.check_nesting: sqlglot recurses per nesting level.
             raise BudgetExceeded(
-                "The program nests expressions too deeply for pipeline-store's simulated compiler."
+                "The program nests expressions too deeply for pipeline-store's simulated compiler.",
+                "nesting",
             ) from None
         except (ParseError, TokenError) as err:
             first_error = first_error or err
