@@ -19,7 +19,9 @@ from app.compiler import compile_program  # noqa: E402
 
 def program(terms: int) -> str:
     """A table and one view summing `terms` references to one column."""
-    return "CREATE TABLE t (a INT);\nCREATE VIEW v AS SELECT " + "+".join(["a"] * terms) + " FROM t;"
+    return (
+        "CREATE TABLE t (a INT);\nCREATE VIEW v AS SELECT " + "+".join(["a"] * terms) + " FROM t;"
+    )
 
 
 def measure(terms: int, runs: int = 3) -> tuple[int, float, str]:

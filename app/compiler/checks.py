@@ -170,8 +170,9 @@ def check_grouping(node: exp.Select, scope: Scope, resolver: Resolver, spans: Sp
     group, having = node.args.get("group"), node.args.get("having")
     items = [*node.expressions, *([having.this] if having is not None else [])]
     below_query = lambda n: isinstance(n, exp.Query)  # noqa: E731
-    if any(isinstance(n, (exp.Window, exp.Star)) for i in items for n in _walk(i, below_query)):
-        return  # window functions and * are not modelled here
+    stars = any(isinstance(i, exp.Star) or isinstance(i.this, exp.Star) for i in node.expressions)
+    if stars or any(isinstance(n, exp.Window) for i in items for n in _walk(i, below_query)):
+        return  # window functions and SELECT * are not modelled here
     aggregated = group is not None or having is not None
     aggregated = aggregated or any(_is_aggregate(n) for i in items for n in _walk(i, below_query))
     if not aggregated or _complex_grouping(group):
