@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.compiler.schema import ERROR_VIEW
-from app.compiler.schema import derive_program_info
+from app.compiler.program_info import ERROR_VIEW
+from app.compiler.program_info import derive_program_info
 from app.compiler.udf import STUBS_HEADER
 
 VARCHAR = {"nullable": True, "precision": -1, "type": "VARCHAR"}
@@ -404,7 +404,7 @@ TABLE = "CREATE TABLE t (id INT NOT NULL, name VARCHAR, score DOUBLE, ts TIMESTA
                 ("id0", False, {"nullable": False, "type": "INTEGER"}),
             ],
         ),
-        ("SELECT some_function(id) AS f FROM t", [("f", False, VARCHAR)]),
+        ("SELECT MD5(name) AS f FROM t", [("f", False, VARCHAR)]),
     ],
 )
 def test_view_columns(query, expected):
@@ -581,24 +581,26 @@ def test_udf_stubs_list_functions_without_body():
             "CREATE TABLE t (x INT);\nCREATE VIEW v AS SELECT * FROM missing;",
             2,
             32,
-            "Error in SQL statement",
+            "Compilation error",
         ),
-        ("CREATE TABLE t (x NOSUCHTYPE);", 1, 19, "Error in SQL statement"),
+        ("CREATE TABLE t (x NOSUCHTYPE);", 1, 19, "Compilation error"),
         ("CREATE TABLE t (x INT NOT NULL PRIMARY KEY (y));", 1, 44, "Error parsing SQL"),
-        ("CREATE TABLE t (x INT NOT NULL, PRIMARY KEY (y));", 1, 46, "Error in SQL statement"),
-        ("CREATE TABLE t (x INT); CREATE TABLE T (y INT);", 1, 38, "Error in SQL statement"),
-        ("CREATE TABLE t (a INT, a INT);", 1, 24, "Error in SQL statement"),
+        ("CREATE TABLE t (x INT NOT NULL, PRIMARY KEY (y));", 1, 46, "No such column"),
+        ("CREATE TABLE t (x INT); CREATE TABLE T (y INT);", 1, 25, "Duplicate declaration"),
+        ("CREATE TABLE t (a INT, a INT);", 1, 24, "Duplicate name"),
     ],
 )
 def test_sql_errors_with_position(sql, line, column, error_type):
     result = derive_program_info(sql)
     assert result.exit_code == 1
-    [message] = errors(sql)
+    # Errors reported without stopping are followed by more entries (spec §1.5).
+    message = errors(sql)[0]
     assert (message["start_line_number"], message["start_column"]) == (line, column)
     assert message["error_type"] == error_type
     assert message["warning"] is False
     assert message["end_line_number"] >= line
-    assert message["snippet"].startswith(f"{line:5}|")
+    # An error on the last line also shows the line above it (spec §1.3).
+    assert f"{line:5}|" in message["snippet"]
 
 
 def test_syntax_error_message_and_snippet():
@@ -617,22 +619,23 @@ def test_syntax_error_wins_over_semantic_errors():
 
 
 def test_nullable_primary_key_is_an_error():
-    [message] = errors("CREATE TABLE t (\n  c INT PRIMARY KEY\n);")
+    message, aborting = errors("CREATE TABLE t (\n  c INT PRIMARY KEY\n);")
     assert message == {
         "start_line_number": 2,
-        "start_column": 3,
+        "start_column": 5,
         "end_line_number": 2,
         "end_column": 7,
         "warning": False,
         "error_type": "PRIMARY KEY cannot be nullable",
         "message": "PRIMARY KEY column 'c' has type INTEGER, which is nullable",
-        "snippet": "    2|  c INT PRIMARY KEY\n        ^^^^^\n    3|);\n",
+        "snippet": "    2|  c INT PRIMARY KEY\n          ^^^\n    3|);\n",
     }
+    assert (aborting["error_type"], aborting["message"]) == ("Compilation error", "aborting.")
 
 
-def test_semantic_errors_are_all_reported():
+def test_errors_in_a_column_list_abort_compilation():
     messages = errors("CREATE TABLE t (a INT PRIMARY KEY);\nCREATE TABLE u (b INT PRIMARY KEY);")
-    assert [m["start_line_number"] for m in messages] == [1, 2]
+    assert [m["start_line_number"] for m in messages] == [1, 0]
 
 
 CONNECTORS_TABLE = (

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.compiler.budget import Budget
+from app.compiler.budget import BudgetExceeded
 from app.compiler.directives import parse_directives
 from app.compiler.lexer import SourceMap
 from app.compiler.messages import SEMANTIC_ERROR
 from app.compiler.messages import message_at
-from app.compiler.schema import derive_program_info
-from app.compiler.udf import rust_errors
+from app.compiler.program_info import derive_program_info
+from app.compiler.rust_check import rust_compilation
 
 __all__ = ["CompileOutcome", "compile_program"]
 
@@ -51,19 +53,36 @@ class CompileOutcome:
         }
 
 
-def compile_program(program_code: str, udf_rust: str = "", udf_toml: str = "") -> CompileOutcome:
-    """Simulate compiling a pipeline program, honouring `-- pipeline-store:` directives."""
+def compile_program(
+    program_code: str,
+    udf_rust: str = "",
+    udf_toml: str = "",
+    *,
+    pipeline_id: str | None = None,
+    deadline_seconds: float | None = None,
+) -> CompileOutcome:
+    """Simulate compiling a pipeline program, honouring `-- pipeline-store:` directives.
+
+    `pipeline_id` names the Rust crate in Rust errors; `deadline_seconds` bounds the compiler's
+    work on top of its size limits (see `budget`). A program over the budget ends in
+    SystemError, as upstream's compiler crashing on it would.
+    """
+    budget = Budget(deadline_seconds)
     try:
         # Stored records may hold NULL for the optional UDF fields.
-        return _compile(program_code or "", udf_rust or "", udf_toml or "")
+        return _compile(program_code or "", udf_rust or "", udf_toml or "", pipeline_id, budget)
+    except BudgetExceeded as err:
+        return CompileOutcome("SystemError", None, None, "SystemError", None, err.message)
     except Exception as err:
         # A simulator bug must not wedge a pipeline; upstream reports compiler crashes this way.
         message = f"pipeline-store's simulated compiler failed: {err!r}"
         return CompileOutcome("SystemError", None, None, "SystemError", None, message)
 
 
-def _compile(program_code: str, udf_rust: str, udf_toml: str) -> CompileOutcome:
-    sql = derive_program_info(program_code)
+def _compile(
+    program_code: str, udf_rust: str, udf_toml: str, pipeline_id: str | None, budget: Budget
+) -> CompileOutcome:
+    sql = derive_program_info(program_code, budget)
     directives = parse_directives(sql.comments)
     source = SourceMap(program_code)
     injected = [
@@ -76,20 +95,22 @@ def _compile(program_code: str, udf_rust: str, udf_toml: str) -> CompileOutcome:
                 "SystemError", None, None, "SystemError", None, directives.system_error
             )
         exit_code = 1 if injected else sql.exit_code
-        compilation = {"exit_code": exit_code, "messages": [*sql.messages, *injected]}
+        compilation = {"exit_code": exit_code, "messages": [*sql.reported, *injected]}
         return CompileOutcome("SqlError", compilation, None, "SqlError", None, None)
 
-    compilation = {"exit_code": 0, "messages": sql.messages}
+    compilation = {"exit_code": 0, "messages": sql.reported}
     info = sql.program_info
     if directives.system_error is not None:
         return CompileOutcome(
             "SqlCompiled", compilation, info, "SystemError", None, directives.system_error
         )
-    errors = [*directives.rust_errors, *rust_errors(sql.udf_names, udf_rust, udf_toml)]
-    if errors:
-        stderr = "".join(f"error: {line}\n" for line in errors)
+    if directives.rust_errors:
+        stderr = "".join(f"error: {line}\n" for line in directives.rust_errors)
         rust = {"exit_code": 1, "stdout": "", "stderr": stderr}
         return CompileOutcome("SqlCompiled", compilation, info, "RustError", rust, None)
+    failed = rust_compilation(sql.udfs, info["udf_stubs"], udf_rust, udf_toml, pipeline_id)
+    if failed is not None:
+        return CompileOutcome("SqlCompiled", compilation, info, "RustError", failed, None)
     rust = {"exit_code": 0, "stdout": "", "stderr": ""}
     return CompileOutcome(
         "SqlCompiled", compilation, info, "Success", rust, None, directives.runtime_fault

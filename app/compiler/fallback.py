@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.compiler.infer import FALLBACK_TYPE
 from app.compiler.lexer import Token
 from app.compiler.stream import canonical
+from app.compiler.types import relation_field
 
 
 def _split_top_level(tokens: list[Token]) -> list[list[Token]]:
@@ -39,10 +40,6 @@ def _select_list(tokens: list[Token]) -> tuple[list[Token], Token | None]:
     return (tokens[start:] if start is not None else []), None
 
 
-def _field(name: str, case_sensitive: bool, ctype: dict) -> dict:
-    return {"name": name, "case_sensitive": case_sensitive, "columntype": ctype}
-
-
 def fallback_query(
     tokens: list[Token], relations: dict[str, list[dict]]
 ) -> tuple[list[dict], set[tuple[str | None, str]]]:
@@ -57,7 +54,9 @@ def fallback_query(
     for i, item in enumerate(_split_top_level(items)):
         last = item[-1]
         if len(item) == 1 and last.is_op("*"):
-            fields.extend(_field(f["name"], f["case_sensitive"], f["columntype"]) for f in base)
+            fields.extend(
+                relation_field(f["name"], f["case_sensitive"], f["columntype"]) for f in base
+            )
             continue
         named = last.kind in ("ident", "qident")
         plain = len(item) == 1 or (len(item) == 3 and item[1].is_op("."))
@@ -70,7 +69,7 @@ def fallback_query(
             name, case_sensitive = canonical(last)
             source = by_name.get(name) if plain else None
             ctype = source["columntype"] if source else FALLBACK_TYPE
-            fields.append(_field(name, case_sensitive, ctype))
+            fields.append(relation_field(name, case_sensitive, ctype))
         else:
-            fields.append(_field(f"EXPR${i}", True, FALLBACK_TYPE))
+            fields.append(relation_field(f"EXPR${i}", True, FALLBACK_TYPE))
     return fields, used

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from app.compiler.lexer import SourceMap
 from app.compiler.lexer import Token
@@ -55,8 +56,11 @@ class Column:
     name: str
     case_sensitive: bool
     ctype: dict
-    start: int
-    end: int
+    start: int  # the column name
+    end: int  # the end of its type
+    type_start: int = 0
+    name_end: int = 0
+    decl_end: int = 0  # the end of the whole declaration, attributes included
     primary_key: bool = False
     default: str | None = None
     lateness: str | None = None
@@ -85,6 +89,20 @@ class Statement:
     ctype: dict | None = None  # CREATE TYPE body or a function's return type
     params: list[tuple[str, dict]] = field(default_factory=list)
     has_body: bool = False
+    references: list[Token] = field(default_factory=list)  # tables FOREIGN KEYs refer to
+    target: Token | None = None  # CREATE INDEX ... ON <target>; LATENESS <target>.column
+    problems: list = field(default_factory=list)  # found while parsing, reported on validation
+    parsed: Any = None  # the query's ParsedQuery (views and raw queries)
+
+    @property
+    def start(self) -> int:
+        """Offset of the statement's first token."""
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> int:
+        """Offset just past the statement's last token (the `;` is not part of it)."""
+        return self.tokens[-1].end
 
 
 class StatementParser:
@@ -110,7 +128,7 @@ class StatementParser:
             self.s.expect_word("VIEW")
             return self._declare()
         if first.is_word("LATENESS"):
-            return Statement("lateness", self.tokens)
+            return self._lateness()
         if first.is_word("INSERT", *_QUERY_STARTS) or first.is_op("("):
             return self._query_statement("query")
         raise self.s.error(first, "CREATE, DECLARE, LATENESS, INSERT or a query")
@@ -190,7 +208,9 @@ class StatementParser:
 
     def _references(self, stmt: Statement, columns: list[str]) -> dict:
         self.s.expect_word("REFERENCES")
-        refers = canonical(self.s.identifier("a table name"))[0]
+        refers_token = self.s.identifier("a table name")
+        stmt.references.append(refers_token)
+        refers = canonical(refers_token)[0]
         to_columns = [name for name, _ in self._name_list()] if self._peek_paren() else []
         return {"source": stmt.name, "columns": columns, "refers": refers, "tocolumns": to_columns}
 
@@ -201,8 +221,10 @@ class StatementParser:
     def _column(self, stmt: Statement) -> Column:
         name_tok = self.s.identifier("a column name")
         name, case_sensitive = canonical(name_tok)
+        type_start = self.s.peek().start if self.s.peek() is not None else name_tok.end
         ctype = self.types.parse()
         col = Column(name, case_sensitive, ctype, name_tok.start, self.s.tokens[self.s.pos - 1].end)
+        col.type_start, col.name_end = type_start, name_tok.end
         while (tok := self.s.peek()) is not None and not tok.is_op(",", ")"):
             if self.s.words("NOT", "NULL"):
                 col.ctype = {**col.ctype, "nullable": False}
@@ -225,6 +247,7 @@ class StatementParser:
                 setattr(col, tok.value.lower(), self.source.text[start:end])
             else:
                 raise self.s.error(tok, '"," or ")" or a column attribute')
+        col.decl_end = self.s.tokens[self.s.pos - 1].end
         return col
 
     def _with(self) -> dict[str, Property] | None:
@@ -315,6 +338,18 @@ class StatementParser:
     def _index(self) -> Statement:
         stmt = self._named("index")
         self.s.expect_word("ON")
-        self.s.identifier("a table or view name")
-        self._name_list()
+        stmt.target = self.s.identifier("a table or view name")
+        stmt.primary_key = self._name_list()  # the indexed columns
         return self._finish(stmt)
+
+    def _lateness(self) -> Statement:
+        """LATENESS view.column expression: remember the view named."""
+        stmt = Statement("lateness", self.tokens)
+        self.s.pos += 1
+        first = self.s.identifier("a view name")
+        if self.s.pos >= 3 and self.tokens[self.s.pos - 2].is_op("."):
+            stmt.target = self.tokens[self.s.pos - 3]
+        else:
+            stmt.target = first
+        self.s.pos = len(self.tokens)
+        return stmt

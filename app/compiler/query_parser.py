@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
@@ -12,6 +13,9 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError
 from sqlglot.errors import TokenError
 
+from app.compiler.budget import Budget
+from app.compiler.budget import BudgetExceeded
+from app.compiler.functions import check_argument_counts
 from app.compiler.lexer import SourceMap
 from app.compiler.lexer import Token
 from app.compiler.lexer import tokenize
@@ -38,31 +42,50 @@ _CONTINUED += ("HAVING", "INTERSECT", "EXCEPT", "ALL", "DISTINCT", "IN", "IS", "
 _DANGLING_OPS = (",", "(", "=", "<", ">", "+", "-", "*", "/")
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    """Replace text[start:end] with spaces, keeping newlines so positions stay valid."""
-    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+@dataclass
+class ParsedQuery:
+    """A query's sqlglot tree (None when only Calcite-specific syntax defeated sqlglot), its
+    tokens (offsets relative to `offset` in the program), and a problem found before parsing."""
+
+    tree: exp.Expression | None
+    tokens: list[Token]
+    offset: int
+    problem: SqlProblem | None = None
 
 
-def _preprocess(text: str) -> str:
+def _preprocess(text: str, toks: list[Token]) -> str:
     """Blank out Calcite-only syntax: TABLE arguments of table functions, ASOF joins."""
-    toks, _ = tokenize(text)
-    for i, tok in enumerate(toks):
+    blanks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
         prev = toks[i - 1] if i else None
         following = toks[i + 1] if i + 1 < len(toks) else None
         if tok.is_word("TABLE") and prev is not None and prev.is_op("(", ","):
-            text = _blank(text, tok.start, tok.end)
+            blanks.append((tok.start, tok.end))
         elif tok.is_word("ASOF") and following is not None and following.is_word("JOIN"):
             # An ASOF join reads like the plain join for column and type purposes.
-            text = _blank(text, tok.start, tok.end)
-        elif tok.is_word("MATCH_CONDITION") and i + 1 < len(toks) and toks[i + 1].is_op("("):
+            blanks.append((tok.start, tok.end))
+        elif tok.is_word("MATCH_CONDITION") and following is not None and following.is_op("("):
             depth, j = 0, i + 1
             while j < len(toks):
                 depth += toks[j].is_op("(") - toks[j].is_op(")")
                 if depth == 0:
                     break
                 j += 1
-            text = _blank(text, tok.start, toks[min(j, len(toks) - 1)].end)
-    return text
+            blanks.append((tok.start, toks[min(j, len(toks) - 1)].end))
+            i = j
+        i += 1
+    if not blanks:
+        return text
+    # One pass over the text: blanking piecewise would copy it once per blank.
+    parts, last = [], 0
+    for start, end in blanks:
+        parts.append(text[last:start])
+        parts.append(re.sub(r"[^\n]", " ", text[start:end]))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def _drop_command_fallback(record: logging.LogRecord) -> bool:
@@ -73,11 +96,18 @@ def _drop_command_fallback(record: logging.LogRecord) -> bool:
 logging.getLogger("sqlglot").addFilter(_drop_command_fallback)
 
 
-def _parse_any(text: str) -> tuple[exp.Expression | None, Exception | None]:
+def _parse_any(text: str, budget: Budget) -> tuple[exp.Expression | None, Exception | None]:
     first_error: Exception | None = None
     for dialect in _DIALECTS:
+        budget.check()
         try:
             tree = sqlglot.parse_one(text, read=dialect)
+        except RecursionError:
+            # A safety net behind budget.check_nesting: sqlglot recurses per nesting level.
+            raise BudgetExceeded(
+                "The program nests expressions too deeply for pipeline-store's simulated compiler.",
+                "nesting",
+            ) from None
         except (ParseError, TokenError) as err:
             first_error = first_error or err
             continue
@@ -103,11 +133,10 @@ def _parse_problem(err: Exception, source: SourceMap, start: int, text: str) -> 
     return SqlProblem(PARSE_ERROR, message, begin, start + max(end, 1))
 
 
-def parse_query(
-    source: SourceMap, start: int, end: int
-) -> tuple[exp.Expression | None, list[Token], SqlProblem | None]:
-    """Parse source[start:end]: (tree, tokens, None), or (None, tokens, problem) when plainly
-    broken, or (None, tokens, None) when only Calcite-specific syntax defeated sqlglot."""
+def parse_query(source: SourceMap, start: int, end: int, budget: Budget) -> ParsedQuery:
+    """Parse source[start:end]. A plainly broken query raises its parse error; a query that
+    only Calcite-specific syntax defeats has no tree; a validation error found before parsing
+    (a built-in called with the wrong number of arguments) is returned as `problem`."""
     text = source.text[start:end]
     toks, _ = tokenize(text)
     last = toks[-1]
@@ -115,10 +144,15 @@ def parse_query(
         # sqlglot accepts some truncated queries (a bare trailing SELECT); Calcite does not.
         line, col = source.line_col(start + last.end - 1)
         message = f'Encountered "<EOF>" at line {line}, column {col}.'
-        return None, toks, SqlProblem(PARSE_ERROR, message, start + last.start, end)
-    tree, error = _parse_any(_preprocess(text))
+        raise SqlProblem(PARSE_ERROR, message, start + last.start, end)
+    # sqlglot refuses such calls with a message of its own; Calcite parses them, then
+    # reports the count when it validates the view.
+    problem = check_argument_counts(toks, start)
+    if problem is not None:
+        return ParsedQuery(None, toks, start, problem)
+    tree, error = _parse_any(_preprocess(text, toks), budget)
     if tree is not None:
-        return tree, toks, None
+        return ParsedQuery(tree, toks, start)
     if any(t.kind == "ident" and t.value.upper() in _TOLERATED for t in toks):
-        return None, toks, None
-    return None, toks, _parse_problem(error, source, start, text)
+        return ParsedQuery(None, toks, start)
+    raise _parse_problem(error, source, start, text)

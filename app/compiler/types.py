@@ -5,8 +5,8 @@ from __future__ import annotations
 from app.compiler.lexer import LexError
 from app.compiler.lexer import SourceMap
 from app.compiler.lexer import tokenize
-from app.compiler.messages import SEMANTIC_ERROR
 from app.compiler.messages import SqlProblem
+from app.compiler.messages import validation_error
 from app.compiler.stream import TokenStream
 from app.compiler.stream import canonical
 
@@ -55,7 +55,7 @@ _SIZED = {
     "TIMESTAMP_TZ": ("TIMESTAMP_TZ", 6),
 }
 _DECIMALS = ("DECIMAL", "NUMERIC", "DEC")
-# UNSURE: the default DECIMAL precision is not pinned down by the spec; Calcite uses its maximum.
+# Spec §1.8: a bare DECIMAL is DECIMAL(38, 0), with a warning.
 DEFAULT_DECIMAL = (38, 0)
 _UNITS = ("YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND")
 _INTERVALS = {
@@ -89,6 +89,11 @@ def with_nullable(ctype: dict, nullable: bool) -> dict:
 def type_label(ctype: dict) -> str:
     """Return the SQL name of a ColumnType, for messages ("ROW" for structs)."""
     return ctype.get("type", "ROW")
+
+
+def relation_field(name: str, case_sensitive: bool, ctype: dict) -> dict:
+    """Build a relation's Field entry (the schema's `unused` flag is added by its owner)."""
+    return {"name": name, "case_sensitive": case_sensitive, "columntype": ctype}
 
 
 def nested_field(name: str, case_sensitive: bool, ctype: dict) -> dict:
@@ -174,7 +179,10 @@ class TypeParser:
         if word in ("CHAR", "CHARACTER") and self.s.word("VARYING"):
             word = "VARCHAR"
         if word in _DECIMALS:
-            nums = self._numbers() or list(DEFAULT_DECIMAL)
+            nums = self._numbers()
+            if not nums:
+                nums = list(DEFAULT_DECIMAL)
+                self.problems.append(_unspecified_decimal(tok))
             return column_type(
                 True, precision=nums[0], scale=nums[1] if len(nums) > 1 else 0, type="DECIMAL"
             )
@@ -242,10 +250,18 @@ class TypeParser:
         name, _ = canonical(tok)
         if name in self.user_types:
             return with_nullable(self.user_types[name], True)
-        self.problems.append(
-            SqlProblem(SEMANTIC_ERROR, f"Unknown type '{tok.value}'", tok.start, tok.end)
-        )
+        # Calcite's unknownIdentifier, raised when the statement is validated.
+        self.problems.append(validation_error(f"Unknown identifier '{name}'", tok.start, tok.end))
         return column_type(True, precision=-1, type="VARCHAR")
+
+
+def _unspecified_decimal(tok) -> SqlProblem:
+    text = (
+        "DECIMAL/NUMERIC type used without specifying precision and scale.\n"
+        "This is interpreted as DECIMAL(38, 0)"
+    )
+    kind = "DECIMAL precision and scale unspecified"
+    return SqlProblem(kind, text, tok.start, tok.end, warning=True)
 
 
 def parse_type_text(text: str, user_types: dict[str, dict]) -> dict | None:
@@ -257,4 +273,5 @@ def parse_type_text(text: str, user_types: dict[str, dict]) -> dict | None:
         ctype = TypeParser(stream, user_types, problems).parse()
     except (LexError, SqlProblem):
         return None
-    return ctype if stream.at_end() and not problems else None
+    errors = [p for p in problems if not p.warning]
+    return ctype if stream.at_end() and not errors else None

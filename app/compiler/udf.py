@@ -1,9 +1,6 @@
-"""UDF stub generation (`udf_stubs`) and the simulated Rust checks on udf_rust/udf_toml."""
+"""UDF stub generation: the `udf_stubs` Rust text for body-less CREATE FUNCTIONs."""
 
 from __future__ import annotations
-
-import re
-import tomllib
 
 STUBS_HEADER = """\
 // Compiler-generated file.
@@ -71,26 +68,10 @@ def rust_type(ctype: dict) -> str:
 
 
 def stub(name: str, params: list[tuple[str, dict]], returns: dict) -> str:
-    """Return the Rust stub for one body-less CREATE FUNCTION."""
+    """Return the Rust stub for one body-less CREATE FUNCTION (a blank line follows it)."""
     args = ", ".join(f"{p}: {rust_type(t)}" for p, t in params)
     call = ",\n        ".join(p for p, _ in params)
     return (
-        f"\npub fn {name}({args}) -> Result<{rust_type(returns)}, Box<dyn std::error::Error>> {{\n"
-        f"    udf::{name}(\n        {call})\n}}\n"
+        f"pub fn {name}({args}) -> Result<{rust_type(returns)}, Box<dyn std::error::Error>> {{\n"
+        f"    udf::{name}(\n        {call})\n}}\n\n"
     )
-
-
-def rust_errors(udf_names: list[str], udf_rust: str, udf_toml: str) -> list[str]:
-    """Return cargo-style error lines the real Rust build would print, simplified."""
-    errors = []
-    if "compile_error!(" in udf_rust:
-        found = re.search(r'compile_error!\(\s*"((?:[^"\\]|\\.)*)"', udf_rust)
-        errors.append(found.group(1) if found else "compile_error! invoked in udf.rs")
-    for name in udf_names:
-        if not re.search(rf"\bfn\s+{re.escape(name)}\b", udf_rust):
-            errors.append(f"cannot find function `{name}` in module `udf`")
-    try:
-        tomllib.loads(udf_toml)
-    except tomllib.TOMLDecodeError as err:
-        errors.append(f"failed to parse udf.toml: {err}")
-    return errors

@@ -1,4 +1,4 @@
-"""Derive a query's output columns and the columns it reads, using sqlglot."""
+"""Validate a parsed query against the program and derive its output columns."""
 
 from __future__ import annotations
 
@@ -7,29 +7,38 @@ from dataclasses import field
 
 from sqlglot import exp
 
+from app.compiler.budget import Budget
+from app.compiler.checks import ExpressionChecker
+from app.compiler.checks import check_grouping
 from app.compiler.fallback import fallback_query
 from app.compiler.infer import FALLBACK_TYPE
 from app.compiler.infer import TypeInferrer
-from app.compiler.lexer import SourceMap
-from app.compiler.messages import SEMANTIC_ERROR
-from app.compiler.messages import SqlProblem
-from app.compiler.query_parser import parse_query
+from app.compiler.query_parser import ParsedQuery
+from app.compiler.scope import Resolver
+from app.compiler.scope import Scope
+from app.compiler.scope import Source
+from app.compiler.scope import canon
+from app.compiler.scope import quoted
+from app.compiler.scope import unknown_relation
+from app.compiler.spans import Spans
 from app.compiler.types import column_type
+from app.compiler.types import relation_field
 from app.compiler.types import with_nullable
 
 _WINDOW_FUNCTIONS = ("TUMBLE", "HOP", "SESSION")
 # Relations every program can read although they are not in the schema.
 SYSTEM_RELATIONS = ("now", "error_view", "feldera_error_table")
+# Clauses of a SELECT whose expressions read columns, in the order Calcite validates them.
+_CLAUSES = ("where", "group", "having", "expressions", "qualify", "windows", "order")
 
 
 @dataclass
-class Source:
-    """A relation visible in a FROM clause."""
+class Catalog:
+    """What a query may refer to: relations, user types and functions declared so far."""
 
-    key: str  # the alias, or the relation name
-    relation: str | None  # the declared table/view it reads, if any
-    fields: list[dict]
-    nullable: bool = False  # on the optional side of an outer join
+    relations: dict[str, list[dict]]
+    user_types: dict
+    functions: dict[str, tuple[int, dict]] = field(default_factory=dict)  # name: (arity, type)
 
 
 @dataclass
@@ -38,87 +47,79 @@ class QueryResult:
 
     fields: list[dict] | None
     used: set[tuple[str | None, str]] = field(default_factory=set)
-    problems: list[SqlProblem] = field(default_factory=list)
 
 
-def canon(ident: exp.Expression | None) -> str:
-    """Canonical name of a sqlglot identifier: quoted keeps case, unquoted folds to lower."""
-    if isinstance(ident, exp.Identifier):
-        return ident.this if ident.quoted else ident.this.lower()
-    return "" if ident is None else ident.name.lower()
-
-
-def quoted(ident: exp.Expression | None) -> bool:
-    """Tell whether a sqlglot identifier was written in quotes."""
-    return isinstance(ident, exp.Identifier) and bool(ident.quoted)
-
-
-def analyze_query(
-    source: SourceMap, start: int, end: int, relations: dict[str, list[dict]], user_types: dict
-) -> QueryResult:
-    """Analyse the query in source[start:end] against the relations declared so far."""
-    tree, toks, problem = parse_query(source, start, end)
-    if problem is not None:
-        return QueryResult(None, problems=[problem])
-    if tree is None:
-        names, used = fallback_query(toks, relations)
+def analyze_query(parsed: ParsedQuery, catalog: Catalog, budget: Budget) -> QueryResult:
+    """Validate a parsed query (raising SqlProblem) and return its columns."""
+    if parsed.tree is None:
+        names, used = fallback_query(parsed.tokens, catalog.relations)
         return QueryResult(names, used)
-    analyzer = _Analyzer(relations, user_types, source, start)
-    if isinstance(tree, exp.Insert):
-        analyzer.insert_target(tree)
-        return QueryResult(None, analyzer.used, analyzer.problems)
-    fields = analyzer.fields_of(tree, {})
-    return QueryResult(fields, analyzer.used, analyzer.problems)
+    analyzer = _Analyzer(catalog, Spans(parsed.tokens, parsed.offset), budget)
+    if isinstance(parsed.tree, exp.Insert):
+        analyzer.insert_target(parsed.tree)
+        return QueryResult(None, analyzer.used)
+    fields = analyzer.fields_of(parsed.tree, {}, None)
+    return QueryResult(fields, analyzer.used)
 
 
 def _uniquify(fields: list[dict]) -> list[dict]:
     """Rename repeated column names the way Calcite does: id, id0, id1, ..."""
     seen: set[str] = set()
+    counters: dict[str, int] = {}
     out = []
     for f in fields:
-        name, n = f["name"], 0
+        name = f["name"]
         while name in seen:
-            name, n = f"{f['name']}{n}", n + 1
+            n = counters.get(f["name"], 0)
+            counters[f["name"]] = n + 1
+            name = f"{f['name']}{n}"
         seen.add(name)
         out.append({**f, "name": name})
     return out
 
 
-def _field(name: str, case_sensitive: bool, ctype: dict) -> dict:
-    return {"name": name, "case_sensitive": case_sensitive, "columntype": ctype}
+def _set_operands(node: exp.SetOperation) -> list[exp.Expression]:
+    """The operands of a chain of UNION/INTERSECT/EXCEPT, left to right, without recursion."""
+    operands, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, exp.SetOperation) and not current.ctes:
+            stack.extend([current.right, current.left])
+        else:
+            operands.append(current)
+    return operands
 
 
 class _Analyzer:
-    """Walks one query tree; collects used columns and unknown-relation problems."""
+    """Walks one query tree; resolves names, checks expressions, collects used columns."""
 
-    def __init__(self, relations: dict, user_types: dict, source: SourceMap, offset: int):
-        self.relations = relations
-        self.user_types = user_types
-        self.source = source
-        self.offset = offset
+    def __init__(self, catalog: Catalog, spans: Spans, budget: Budget):
+        self.catalog = catalog
+        self.spans = spans
+        self.budget = budget
         self.used: set[tuple[str | None, str]] = set()
-        self.problems: list[SqlProblem] = []
-        self.visited: set[int] = set()
+        self.resolver = Resolver(spans, self.used)
 
-    def fields_of(self, node: exp.Expression, ctes: dict) -> list[dict]:
-        """Return the output fields of a query node."""
-        self.visited.add(id(node))
-        if isinstance(node, (exp.Subquery, exp.Paren)):
-            return self.fields_of(node.this, ctes)
-        ctes = self._ctes(node, ctes)
+    def fields_of(self, node: exp.Expression, ctes: dict, outer: Scope | None) -> list[dict]:
+        """Validate a query node and return its output fields."""
+        self.budget.check()
+        while isinstance(node, (exp.Subquery, exp.Paren)):
+            node = node.this
+        ctes = self._ctes(node, ctes, outer)
         if isinstance(node, exp.SetOperation):
-            left = self.fields_of(node.left, ctes)
-            right = self.fields_of(node.right, ctes)
-            merged = []
-            for i, f in enumerate(left):
-                other = right[i]["columntype"]["nullable"] if i < len(right) else True
-                nullable = f["columntype"]["nullable"] or other
-                merged.append({**f, "columntype": with_nullable(f["columntype"], nullable)})
+            operands = _set_operands(node)
+            merged = self.fields_of(operands[0], ctes, outer)
+            for other in operands[1:]:
+                right = self.fields_of(other, ctes, outer)
+                merged = [
+                    {**f, "columntype": _union_type(f, right[i] if i < len(right) else None)}
+                    for i, f in enumerate(merged)
+                ]
             return merged
         if isinstance(node, exp.Values):
             return self._values(node)
         if isinstance(node, exp.Select):
-            return self._select(node, ctes)
+            return self._select(node, ctes, outer)
         return []
 
     def insert_target(self, node: exp.Insert) -> None:
@@ -127,12 +128,12 @@ class _Analyzer:
         if isinstance(target, exp.Table):
             self._lookup(target, {})
 
-    def _ctes(self, node: exp.Expression, ctes: dict) -> dict:
+    def _ctes(self, node: exp.Expression, ctes: dict, outer: Scope | None) -> dict:
         if not isinstance(node, exp.Query) or not node.ctes:
             return ctes
         ctes = dict(ctes)
         for cte in node.ctes:
-            fields = self.fields_of(cte.this, ctes)
+            fields = self.fields_of(cte.this, ctes, outer)
             ctes[canon(cte.args["alias"].this)] = self._rename(fields, cte.args["alias"])
         return ctes
 
@@ -143,11 +144,11 @@ class _Analyzer:
         renamed = []
         for i, ident in enumerate(columns):
             ctype = fields[i]["columntype"] if i < len(fields) else FALLBACK_TYPE
-            renamed.append(_field(canon(ident), quoted(ident), ctype))
+            renamed.append(relation_field(canon(ident), quoted(ident), ctype))
         return renamed + fields[len(columns) :]
 
     def _values(self, node: exp.Values) -> list[dict]:
-        inferrer = TypeInferrer(lambda _col: None, self.user_types, grouped=True)
+        inferrer = TypeInferrer(lambda _col: None, self.catalog.user_types, grouped=True)
         rows = [
             row.expressions if isinstance(row, exp.Tuple) else [row] for row in node.expressions
         ]
@@ -157,62 +158,87 @@ class _Analyzer:
             nullable = any(
                 len(r) <= i or (inferrer.infer(r[i]) or FALLBACK_TYPE)["nullable"] for r in rows
             )
-            fields.append(_field(f"EXPR${i}", True, with_nullable(ctype, nullable)))
+            fields.append(relation_field(f"EXPR${i}", True, with_nullable(ctype, nullable)))
         return fields
 
-    def _select(self, node: exp.Select, ctes: dict) -> list[dict]:
-        sources = self._sources(node, ctes)
-        for col in node.find_all(exp.Column):
-            if col.find_ancestor(exp.Select) is node and not isinstance(col.this, exp.Star):
-                self._resolve(col, sources)
-        # Subqueries in expressions (IN, EXISTS, scalar) only matter for the columns they read.
-        for sub in node.find_all(exp.Select):
-            if sub is not node and id(sub) not in self.visited:
-                if sub.find_ancestor(exp.Select) is node:
-                    self.fields_of(sub, ctes)
+    def _select(self, node: exp.Select, ctes: dict, outer: Scope | None) -> list[dict]:
+        scope = self._scope(node, ctes, outer)
         inferrer = TypeInferrer(
-            lambda col: self._column_type(col, sources),
-            self.user_types,
+            lambda col: self._column_type(col, scope),
+            self.catalog.user_types,
             grouped=node.args.get("group") is not None,
+            functions={name: ctype for name, (_, ctype) in self.catalog.functions.items()},
         )
+        checker = ExpressionChecker(self.catalog.functions, inferrer, self.spans)
+        for join in node.args.get("joins") or []:
+            if join.args.get("on") is not None:
+                self._clause(join.args["on"], scope, ctes, checker)
+        for key in _CLAUSES:
+            value = node.args.get(key)
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None:
+                    self._clause(item, scope, ctes, checker)
+            if key == "where" and value is not None:
+                checker.condition("WHERE", value.this)
+            if key == "having" and value is not None:
+                checker.condition("HAVING", value.this)
+        check_grouping(node, scope, self.resolver, self.spans)
         fields: list[dict] = []
         for i, item in enumerate(node.expressions):
-            fields.extend(self._projection(i, item, sources, inferrer))
+            fields.extend(self._projection(i, item, scope, inferrer))
         return _uniquify(fields)
 
-    def _projection(self, i: int, item, sources: list[Source], inferrer) -> list[dict]:
+    def _scope(self, node: exp.Select, ctes: dict, outer: Scope | None) -> Scope:
+        aliases = {canon(e.args["alias"]) for e in node.expressions if isinstance(e, exp.Alias)}
+        scope = Scope(self._sources(node, ctes, outer), outer, aliases)
+        for join in node.args.get("joins") or []:
+            scope.shared.update(canon(ident) for ident in join.args.get("using") or [])
+            if join.method and join.method.upper() == "NATURAL":
+                scope.shared.update(f["name"] for src in scope.sources for f in src.fields)
+        return scope
+
+    def _clause(self, expr: exp.Expression, scope: Scope, ctes: dict, checker) -> None:
+        """Resolve every column of one clause, validate its subqueries, check its calls."""
+        for count, sub in enumerate(expr.dfs(prune=lambda n: isinstance(n, exp.Query))):
+            if count % 4096 == 4095:
+                self.budget.check()
+            if isinstance(sub, exp.Query):
+                self.fields_of(sub, ctes, scope)
+            elif isinstance(sub, exp.Column):
+                self.resolver.resolve(sub, scope)
+        checker.check(expr)
+
+    def _projection(self, i: int, item, scope: Scope, inferrer) -> list[dict]:
         star_source = None
         if isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
             star_source = canon(item.args.get("table"))
         if isinstance(item, exp.Star) or star_source is not None:
-            chosen = [s for s in sources if star_source is None or s.key == star_source]
+            chosen = [s for s in scope.sources if star_source is None or s.key == star_source]
             out = []
             for src in chosen:
                 for f in src.fields:
-                    self._mark(src, f["name"])
-                    ctype = with_nullable(
-                        f["columntype"], f["columntype"]["nullable"] or src.nullable
-                    )
-                    out.append(_field(f["name"], f["case_sensitive"], ctype))
+                    if src.relation:
+                        self.used.add((src.relation, f["name"]))
+                    out.append(relation_field(f["name"], f["case_sensitive"], src.column_type(f)))
             return out
         ctype = inferrer.infer(item) or FALLBACK_TYPE
         if isinstance(item, exp.Alias):
             ident = item.args["alias"]
-            return [_field(canon(ident), quoted(ident), ctype)]
+            return [relation_field(canon(ident), quoted(ident), ctype)]
         if isinstance(item, exp.Column):
-            found = self._resolve(item, sources)
+            found = self.resolver.resolve(item, scope)
             if found is not None:
-                return [_field(found[1]["name"], found[1]["case_sensitive"], ctype)]
-            return [_field(canon(item.this), quoted(item.this), ctype)]
-        return [_field(f"EXPR${i}", True, ctype)]
+                return [relation_field(found[1]["name"], found[1]["case_sensitive"], ctype)]
+            return [relation_field(canon(item.this), quoted(item.this), ctype)]
+        return [relation_field(f"EXPR${i}", True, ctype)]
 
-    def _sources(self, node: exp.Select, ctes: dict) -> list[Source]:
+    def _sources(self, node: exp.Select, ctes: dict, outer: Scope | None) -> list[Source]:
         from_ = node.args.get("from_") or node.args.get("from")
         items = [(from_.this, None)] if from_ is not None else []
         items += [(join.this, join) for join in node.args.get("joins") or []]
         sources: list[Source] = []
         for expr, join in items:
-            src = self._source(expr, ctes, sources)
+            src = self._source(expr, ctes, sources, outer)
             side = (join.side or "").upper() if join is not None else ""
             if side in ("RIGHT", "FULL"):
                 for earlier in sources:
@@ -221,64 +247,67 @@ class _Analyzer:
             sources.append(src)
         return sources
 
-    def _source(self, expr: exp.Expression, ctes: dict, earlier: list[Source]) -> Source:
+    def _source(
+        self, expr: exp.Expression, ctes: dict, earlier: list[Source], outer: Scope | None
+    ) -> Source:
         alias = expr.args.get("alias")
         key = canon(alias.this) if isinstance(alias, exp.TableAlias) and alias.this else ""
-        relation, fields = None, []
+        relation, fields, known = None, [], False
         if isinstance(expr, exp.Table) and isinstance(expr.this, exp.Identifier):
-            relation, fields = self._lookup(expr, ctes)
+            relation, fields, known = self._lookup(expr, ctes)
             key = key or canon(expr.this)
         elif isinstance(expr, exp.Table) and isinstance(expr.this, exp.Anonymous):
-            fields = self._table_function(expr.this, ctes)
+            fields, known = self._table_function(expr.this, ctes)
         elif isinstance(expr, exp.Subquery):
-            fields = self.fields_of(expr.this, ctes)
+            fields, known = self.fields_of(expr.this, ctes, outer), True
         elif isinstance(expr, exp.Values):
-            fields = self._values(expr)
+            fields, known = self._values(expr), True
         elif isinstance(expr, exp.Unnest):
-            fields = self._unnest(expr, earlier)
-        return Source(key, relation, self._rename(fields, alias))
+            fields = self._unnest(expr, Scope(earlier, outer))
+        src = Source(key, relation, self._rename(fields, alias), known=known)
+        if isinstance(alias, exp.TableAlias) and alias.args.get("columns"):
+            src.known = known and len(alias.args["columns"]) == len(fields)
+        return src
 
-    def _unnest(self, node: exp.Unnest, earlier: list[Source]) -> list[dict]:
+    def _unnest(self, node: exp.Unnest, scope: Scope) -> list[dict]:
         """Columns of UNNEST(array): its elements, plus an ordinal WITH ORDINALITY."""
         arg = node.expressions[0] if node.expressions else None
-        found = self._resolve(arg, earlier) if isinstance(arg, exp.Column) else None
+        found = self.resolver.resolve(arg, scope) if isinstance(arg, exp.Column) else None
         container = found[1]["columntype"] if found else {}
         if container.get("type") == "MAP":
             types = [container["key"], container["value"]]
         else:
             types = [container.get("component", FALLBACK_TYPE)]
-        fields = [_field(f"EXPR${i}", True, t) for i, t in enumerate(types)]
+        fields = [relation_field(f"EXPR${i}", True, t) for i, t in enumerate(types)]
         offset = node.args.get("offset")
         if offset:
             # sqlglot moves the ordinality column's alias out of the alias list.
             name = canon(offset) if isinstance(offset, exp.Identifier) else "ordinality"
-            fields.append(_field(name, quoted(offset), column_type(False, type="INTEGER")))
+            fields.append(relation_field(name, quoted(offset), column_type(False, type="INTEGER")))
         return fields
 
-    def _lookup(self, table: exp.Table, ctes: dict) -> tuple[str | None, list[dict]]:
+    def _lookup(self, table: exp.Table, ctes: dict) -> tuple[str | None, list[dict], bool]:
+        """Return (declared relation, fields, known) of a table name; unknown names raise."""
         name = canon(table.this)
+        if table.args.get("db") is not None:
+            return None, [], False  # schema-qualified names are left alone
         if name in ctes:
-            return None, ctes[name]
-        if name in self.relations:
-            return name, self.relations[name]
+            return None, ctes[name], True
+        if name in self.catalog.relations:
+            return name, self.catalog.relations[name], True
         if name in SYSTEM_RELATIONS:
-            return None, []
-        meta = table.this.meta
-        start = self.offset + meta.get("start", 0)
-        end = self.offset + meta.get("end", 0) + 1
-        message = f"Object '{table.this.this}' not found"
-        self.problems.append(SqlProblem(SEMANTIC_ERROR, message, start, end))
-        return None, []
+            return None, [], False
+        raise unknown_relation(name, self.catalog.relations, *self.spans.of(table.this))
 
-    def _table_function(self, call: exp.Anonymous, ctes: dict) -> list[dict]:
+    def _table_function(self, call: exp.Anonymous, ctes: dict) -> tuple[list[dict], bool]:
         """Columns of TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), ...)) and HOP/SESSION: t's + bounds."""
         inner = call.expressions[0] if call.expressions else None
         if not (isinstance(inner, exp.Anonymous) and inner.name.upper() in _WINDOW_FUNCTIONS):
-            return []
+            return [], False
         base = inner.expressions[0] if inner.expressions else None
         if not isinstance(base, (exp.Column, exp.Table)):
-            return []
-        relation, fields = self._lookup(exp.Table(this=base.this), ctes)
+            return [], False
+        relation, fields, known = self._lookup(exp.Table(this=base.this), ctes)
         # The window function passes every column through; count them all as read.
         self.used.update((relation, f["name"]) for f in fields if relation)
         bound = column_type(False, precision=6, type="TIMESTAMP")
@@ -293,32 +322,17 @@ class _Analyzer:
                     if f["name"] == wanted:
                         bound = with_nullable(f["columntype"], False)
                         self.used.add((relation, wanted))
-        bounds = [_field("window_start", False, bound), _field("window_end", False, bound)]
-        return [*fields, *bounds]
+        bounds = [
+            relation_field("window_start", False, bound),
+            relation_field("window_end", False, bound),
+        ]
+        return [*fields, *bounds], known
 
-    def _resolve(self, col: exp.Column, sources: list[Source]) -> tuple[Source, dict] | None:
-        name = canon(col.this)
-        qualifier = col.args.get("table")
-        candidates = (
-            sources if qualifier is None else [s for s in sources if s.key == canon(qualifier)]
-        )
-        for exact in (True, False):
-            for src in candidates:
-                for f in src.fields:
-                    if f["name"] == name or (not exact and f["name"].lower() == name.lower()):
-                        self._mark(src, f["name"])
-                        return src, f
-        self.used.add((None, name))
-        return None
+    def _column_type(self, col: exp.Column, scope: Scope) -> dict | None:
+        found = self.resolver.resolve(col, scope)
+        return None if found is None else found[0].column_type(found[1])
 
-    def _mark(self, src: Source, column: str) -> None:
-        # Columns of CTEs and subqueries were marked when their own query was analysed.
-        if src.relation:
-            self.used.add((src.relation, column))
 
-    def _column_type(self, col: exp.Column, sources: list[Source]) -> dict | None:
-        found = self._resolve(col, sources)
-        if found is None:
-            return None
-        src, f = found
-        return with_nullable(f["columntype"], f["columntype"]["nullable"] or src.nullable)
+def _union_type(left: dict, right: dict | None) -> dict:
+    other = right["columntype"]["nullable"] if right is not None else True
+    return with_nullable(left["columntype"], left["columntype"]["nullable"] or other)
