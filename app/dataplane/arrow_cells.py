@@ -125,6 +125,10 @@ def _cell_of(ctype: dict) -> Callable[[object], object]:
         return lambda v: v if isinstance(v, str) else variant_text(v)
     if sql_type in ("REAL", "DOUBLE"):
         return float
+    if is_interval(sql_type):
+        if is_month_interval(sql_type):
+            return lambda v: v.months
+        return lambda v: (v.days * 86_400_000_000_000 + v.nanoseconds) // 1000
     return lambda v: v
 
 

@@ -12,6 +12,7 @@ from app.dataplane.parse_errors import EVENT_TAG
 from app.dataplane.parse_errors import ErrorLog
 from app.dataplane.parse_errors import ParseError
 from app.dataplane.relations import Relation
+from app.dataplane.text_values import bulk_text_converter
 from app.dataplane.text_values import empty_field_cell
 from app.dataplane.text_values import text_converter
 
@@ -41,16 +42,35 @@ class CsvIngress:
         self.plan = [
             (c.name, text_converter(c.ctype), _empty_value(c.ctype)) for c in table.columns
         ]
+        self.bulk = [bulk_text_converter(c.ctype) for c in table.columns]
 
     def decode(self, text: str, changes: list[Change], log: ErrorLog) -> int:
         """Append one insert per good record, log the bad ones; return records accepted."""
+        # Blank lines are skipped, as the csv crate does.
+        records = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+        rows = self._bulk_rows(records)
+        if rows is not None:
+            changes.extend([(INSERT, row) for row in rows])
+            return len(rows)
+        return self._one_by_one(records, changes, log)
+
+    def _bulk_rows(self, records: list[list[str]]) -> list[tuple] | None:
+        """Convert column by column; None when any record needs the per-record path."""
+        width = len(self.plan)
+        if not records or any(len(r) < width for r in records):
+            return None
+        converted = []
+        for column, bulk in zip(zip(*records, strict=False), self.bulk, strict=False):
+            cells = bulk(column)
+            if cells is None:
+                return None
+            converted.append(cells)
+        return list(zip(*converted, strict=True))
+
+    def _one_by_one(self, records: list[list[str]], changes: list[Change], log: ErrorLog) -> int:
         width = len(self.plan)
         accepted = 0
-        number = 0
-        for fields in csv.reader(io.StringIO(text, newline="")):
-            if not fields:
-                continue  # blank lines are skipped, as the csv crate does
-            number += 1
+        for number, fields in enumerate(records, start=1):
             if len(fields) < width:
                 description = f"{_PREFIX}invalid length {len(fields)}, expected {width} fields"
                 log.add(ParseError(description, number, None, None, _line(fields), None, EVENT_TAG))

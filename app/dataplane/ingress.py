@@ -8,6 +8,7 @@ from dataclasses import field
 from app.dataplane.changes import Change
 from app.dataplane.csv_ingress import CsvIngress
 from app.dataplane.errors import DataplaneError
+from app.dataplane.gcpause import gc_paused
 from app.dataplane.ingress_config import IngressConfig
 from app.dataplane.json_ingress import JsonIngress
 from app.dataplane.parse_errors import ENVELOPE_TAG
@@ -48,5 +49,6 @@ def decode_body(table: Relation, config: IngressConfig, body: bytes) -> Decoded:
         decoded.log.add(ParseError(description, invalid_bytes=bad, tag=ENVELOPE_TAG))
         return decoded
     decoder = CsvIngress(table) if config.format == "csv" else JsonIngress(table, config)
-    decoded.records = decoder.decode(text, decoded.changes, decoded.log)
+    with gc_paused():
+        decoded.records = decoder.decode(text, decoded.changes, decoded.log)
     return decoded

@@ -105,22 +105,38 @@ class JsonIngress:
 
     def _chunk(self, chunk: str, changes: list[Change], log: ErrorLog) -> int:
         accepted, pos = 0, 0
+        pending: list[tuple[object, str]] = []  # raw rows, decoded together at the end
         while (match := _NON_SPACE.search(chunk, pos)) is not None:
             start = match.start()
             try:
                 value, pos = self._raw_decode(chunk, start)
             except json.JSONDecodeError as err:
+                accepted += self._events(pending, changes, log)
+                pending = []
                 description = f"failed to parse string as a JSON document: {_serde_message(err)}"
                 log.add(ParseError(description, invalid_text=chunk[start:], tag=ENVELOPE_TAG))
                 break  # the rest of this chunk is not parsed
             if self.config.array:
                 accepted += self._array(value, chunk[start:pos], changes, log)
             else:
-                try:
-                    changes.extend(self._event(value, chunk[start:pos]))
-                    accepted += 1
-                except _EventError as err:
-                    log.add(err.error)
+                pending.append((value, chunk[start:pos]))
+        return accepted + self._events(pending, changes, log)
+
+    def _events(self, pending: list, changes: list[Change], log: ErrorLog) -> int:
+        """Decode top-level events in order; plain raw rows all at once when they allow it."""
+        if self.config.update_format == "raw" and len(pending) > 1:
+            rows = self.rows.rows_bulk([value for value, _ in pending])
+            if rows is not None:
+                self._event_number += len(rows)
+                changes.extend([(INSERT, row) for row in rows])
+                return len(rows)
+        accepted = 0
+        for value, text in pending:
+            try:
+                changes.extend(self._event(value, text))
+                accepted += 1
+            except _EventError as err:
+                log.add(err.error)
         return accepted
 
     def _array(self, value: object, text: str, changes: list[Change], log: ErrorLog) -> int:
@@ -140,6 +156,12 @@ class JsonIngress:
             )
             log.add(error)
             return 0
+        if self.config.update_format == "raw":
+            rows = self.rows.rows_bulk(value)
+            if rows is not None:
+                self._event_number += len(rows)
+                changes.extend([(INSERT, row) for row in rows])
+                return len(rows)
         pending: list[Change] = []
         failed = False
         for element in value:

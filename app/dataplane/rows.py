@@ -6,6 +6,7 @@ from app.dataplane.cells import CellError
 from app.dataplane.cells import invalid_type
 from app.dataplane.defaults import NO_DEFAULT
 from app.dataplane.defaults import default_cell
+from app.dataplane.json_values import bulk_json_converter
 from app.dataplane.json_values import json_converter
 from app.dataplane.relations import Relation
 
@@ -38,6 +39,7 @@ class RowDecoder:
         self.sensitive = {c.name.lower(): c.name for c in columns if c.case_sensitive}
         self.exact = set(self.names)
         self._plan = list(zip(self.names, self.converters, self.fallbacks, strict=True))
+        self._bulk = [bulk_json_converter(c.ctype, flavor) for c in columns]
 
     @staticmethod
     def _fallback(column) -> object:
@@ -54,6 +56,24 @@ class RowDecoder:
         if isinstance(value, list):
             return self._from_array(value)
         raise RowError(str(invalid_type(value, f"struct {self.relation.name}")))
+
+    def rows_bulk(self, values: list) -> list[tuple] | None:
+        """Decode many object rows at once; None unless every row is plainly well-formed.
+
+        The fast path needs every column under its exact name in every row; anything else
+        (a positional row, another spelling, a default, a bad value) goes row by row.
+        """
+        try:
+            columns = [[v[name] for v in values] for name in self.names]
+        except (KeyError, TypeError):
+            return None
+        converted = []
+        for column, bulk in zip(columns, self._bulk, strict=True):
+            cells = bulk(column)
+            if cells is None:
+                return None
+            converted.append(cells)
+        return list(zip(*converted, strict=True))
 
     def key_row(self, value: object) -> tuple:
         """Decode the primary-key columns of a row; the others are None (for deletes)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 import uuid
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
@@ -37,10 +38,15 @@ def check_integer(value: int, sql_type: str) -> int:
 
 
 def check_float(value: float, sql_type: str) -> float:
-    """Return `value` as a float, refusing finite values beyond REAL's range."""
-    if sql_type == "REAL" and math.isfinite(value) and abs(value) > _F32_MAX:
+    """Return `value` as a float; a REAL is rounded to single precision, or refused if too big.
+
+    Rounding here keeps a REAL cell equal to what Arrow's float32 gives back.
+    """
+    if sql_type != "REAL":
+        return value
+    if math.isfinite(value) and abs(value) > _F32_MAX:
         raise CellError(f"invalid value: floating point `{value}`, expected f32")
-    return value
+    return struct.unpack("f", struct.pack("f", value))[0]
 
 
 def parse_integer_text(text: str, sql_type: str) -> int:

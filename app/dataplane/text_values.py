@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from app.dataplane import scalars
@@ -86,3 +87,39 @@ def empty_field_cell(ctype: dict) -> object:
     if ctype.get("type") in _STRINGS:
         return ""
     raise CellError("cannot parse an empty field as a NOT NULL value")
+
+
+_INTEGERS = re.compile(r"[+-]?[0-9]+(?:\n[+-]?[0-9]+)*")
+
+
+def bulk_text_converter(ctype: dict):
+    """Return a function converting a column of CSV fields, or None if any field is bad.
+
+    Integer and string columns take C-level paths; on any doubt the caller falls back to
+    per-record decoding, which reports exact errors.
+    """
+    convert = text_converter(ctype)
+    sql_type = ctype.get("type")
+    try:
+        empty = empty_field_cell(ctype)
+    except CellError:
+        empty = CellError
+
+    def bulk(column: tuple) -> list | None:
+        has_empty = "" in column
+        if has_empty and empty is CellError:
+            return None
+        if sql_type in _STRINGS:
+            return [empty if v == "" else v for v in column] if has_empty else list(column)
+        if sql_type in scalars.INTEGER_RANGES and not has_empty:
+            if not column or _INTEGERS.fullmatch("\n".join(column)) is None:
+                return None
+            values = list(map(int, column))
+            low, high, _ = scalars.INTEGER_RANGES[sql_type]
+            return values if low <= min(values) and max(values) <= high else None
+        try:
+            return [empty if v == "" else convert(v) for v in column]
+        except CellError:
+            return None
+
+    return bulk
