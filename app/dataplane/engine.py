@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 import pyarrow as pa
+import pyarrow.types as pt
 from datafusion import SessionContext
 
 from app.dataplane.arrow_types import arrow_schema
@@ -34,13 +35,35 @@ def register(ctx: SessionContext, name: str, table: pa.Table) -> None:
     ctx.register_record_batches(quoted, [batches])
 
 
+def _family(kind: pa.DataType) -> str:
+    """A coarse type family: casts within one keep meaning, across families they invent it."""
+    for name, test in (
+        ("number", lambda k: pt.is_integer(k) or pt.is_floating(k) or pt.is_decimal(k)),
+        ("text", lambda k: pt.is_string(k) or pt.is_large_string(k) or pt.is_string_view(k)),
+        ("bytes", lambda k: pt.is_binary(k) or pt.is_large_binary(k) or pt.is_binary_view(k)),
+        ("timestamp", pt.is_timestamp),
+        ("date", pt.is_date),
+        ("time", pt.is_time),
+        ("list", lambda k: pt.is_list(k) or pt.is_large_list(k) or pt.is_list_view(k)),
+    ):
+        if test(kind):
+            return name
+    return str(kind)
+
+
 def conform(result: pa.Table, relation: Relation | None) -> pa.Table:
-    """Give a view result the schema's column names and, where they cast, its types."""
+    """Give a view result the schema's column names and, within a type family, its types.
+
+    The simulated compiler guesses VARCHAR for expressions it cannot type, so a result is
+    never cast across families (a timestamp stays a timestamp rather than becoming text).
+    """
     if relation is None or result.num_columns != len(relation.columns):
         return result
     arrays, fields = [], []
     for column, target in zip(result.columns, arrow_schema(relation), strict=True):
-        if column.type != target.type:
+        if column.type != target.type and _family(column.type) != _family(target.type):
+            target = pa.field(target.name, column.type)
+        elif column.type != target.type:
             try:
                 column = column.cast(target.type)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
