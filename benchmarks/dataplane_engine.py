@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 
-import pyarrow as pa
 from datafusion import SessionContext
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -144,9 +143,11 @@ def ingest(program: Program, rows: int, repeat: int, directory: str) -> list[tup
         ("JSON array", json_body, json_config, floor_json),
         ("CSV", csv_body, csv_config, floor_csv),
     ):
-        floor_s = median_seconds(lambda: floor(body, directory), repeat)
-        apply_s = median_seconds(lambda: decode_apply(table, config, body), repeat)
-        store_s = median_seconds(lambda: decode_store(table, config, body, directory), repeat)
+        floor_s = median_seconds(lambda f=floor, b=body: f(b, directory), repeat)
+        apply_s = median_seconds(lambda c=config, b=body: decode_apply(table, c, b), repeat)
+        store_s = median_seconds(
+            lambda c=config, b=body: decode_store(table, c, b, directory), repeat
+        )
         results.append((label, floor_s, apply_s, store_s))
     return results
 
@@ -202,9 +203,9 @@ def main() -> None:
         print(f"Ingest of {args.rows} rows (median of {args.repeat}); ratio = rows/s vs floor")
         for label, floor_s, apply_s, store_s in ingest(program, args.rows, args.repeat, directory):
             print(
-                f"  {label:11} floor {floor_s * 1000:7.1f} ms | decode+apply {apply_s * 1000:7.1f} ms"
-                f" ({floor_s / apply_s:.2f}x) | decode+store {store_s * 1000:7.1f} ms"
-                f" ({floor_s / store_s:.2f}x)"
+                f"  {label:11} floor {floor_s * 1000:7.1f} ms"
+                f" | decode+apply {apply_s * 1000:7.1f} ms ({floor_s / apply_s:.2f}x)"
+                f" | decode+store {store_s * 1000:7.1f} ms ({floor_s / store_s:.2f}x)"
             )
         print(f"Queries over {args.rows} rows; ratio = time vs DataFusion alone")
         for label, base_s, warm_s, cold_s in queries(program, args.rows, args.repeat, directory):
