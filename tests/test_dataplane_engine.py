@@ -1,5 +1,7 @@
 """The engine (spec §4.2): views over tables, ad-hoc queries and their errors, view deltas."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pyarrow as pa
 import pytest
 
@@ -160,3 +162,15 @@ def test_deltas_of_nested_rows_and_duplicates():
         ({"a": [2], "b": "y"}, -1),
         ({"a": [3], "b": "z"}, 1),
     ]
+
+
+def test_concurrent_queries_on_one_snapshot_agree(snapshot):
+    queries = ["SELECT * FROM totals", "SELECT * FROM top", "SELECT COUNT(*) AS n FROM orders"] * 4
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda sql: rows(snapshot, sql), queries))
+    assert results[:3] == [
+        [{"name": "ann", "total": pytest.approx(27.5)}],
+        [{"name": "ann"}],
+        [{"n": 3}],
+    ]
+    assert results[3:] == results[:3] * 3

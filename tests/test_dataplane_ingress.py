@@ -331,3 +331,21 @@ def test_bad_utf8_is_reported_with_its_bytes():
     decoded = decode_body(table_of(PROGRAM), config(format="json"), b'{"id": 1, "name": "\xff"}')
     (error,) = decoded.error().details["errors"]
     assert error["invalid_bytes"] == [255]
+
+
+@pytest.mark.parametrize(
+    ("body", "fmt", "description"),
+    [
+        (b'{"id": ' + b"9" * 5000 + b"}", "json", "failed to parse string as a JSON document: "),
+        (b"[" * 100_000, "json", "failed to parse string as a JSON document: recursion limit"),
+        (
+            b"9" * 5000 + b",x,1",
+            "csv",
+            "failed to deserialize CSV record: error parsing field 'id'",
+        ),
+    ],
+)
+def test_hostile_bodies_are_parse_errors_not_crashes(body, fmt, description):
+    decoded = decode_body(table_of(PROGRAM), config(format=fmt, update_format="raw"), body)
+    assert decoded.changes == []
+    assert decoded.error().details["errors"][0]["description"].startswith(description)

@@ -23,7 +23,8 @@ from app.dataplane.identifiers import quote_identifier
 from app.dataplane.program_views import Program
 from app.dataplane.relations import Relation
 from app.dataplane.statements import AdhocResult
-from app.dataplane.statements import run_adhoc
+from app.dataplane.statements import collect_adhoc
+from app.dataplane.statements import plan_adhoc
 
 
 def register(ctx: SessionContext, name: str, table: pa.Table) -> None:
@@ -66,7 +67,7 @@ def conform(result: pa.Table, relation: Relation | None) -> pa.Table:
         elif column.type != target.type:
             try:
                 column = column.cast(target.type)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            except pa.ArrowException:
                 target = pa.field(target.name, column.type)
         arrays.append(column)
         fields.append(target)
@@ -150,9 +151,13 @@ class Snapshot:
         return result
 
     def query(self, sql: str) -> AdhocResult:
-        """Run ad-hoc SQL as upstream's `/query` does; raise DataplaneError (AdHocQueryError)."""
+        """Run ad-hoc SQL as upstream's `/query` does; raise DataplaneError (AdHocQueryError).
+
+        Planning may evaluate views, so it holds the snapshot's lock; execution does not.
+        """
         with self._lock:
-            return run_adhoc(self, sql)
+            planned = plan_adhoc(self, sql)
+        return collect_adhoc(planned)
 
     # Used by statements.run_adhoc.
     @property

@@ -65,7 +65,11 @@ class _EventError(Exception):
         self.error = error
 
 
-def _serde_message(err: json.JSONDecodeError) -> str:
+def _serde_message(err: Exception) -> str:
+    if isinstance(err, RecursionError):
+        return "recursion limit exceeded"
+    if not isinstance(err, json.JSONDecodeError):
+        return "number out of range"
     text = err.msg
     for python, serde in _SERDE_WORDING:
         if text.startswith(python):
@@ -110,7 +114,8 @@ class JsonIngress:
             start = match.start()
             try:
                 value, pos = self._raw_decode(chunk, start)
-            except json.JSONDecodeError as err:
+            except (ValueError, RecursionError) as err:
+                # JSONDecodeError, or Python's own limits (nesting depth, digits in an int).
                 accepted += self._events(pending, changes, log)
                 pending = []
                 description = f"failed to parse string as a JSON document: {_serde_message(err)}"

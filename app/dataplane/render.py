@@ -65,7 +65,8 @@ def _temporal(array: pa.Array, style: str) -> list[str | None]:
     if pt.is_date32(kind):
         days = array.cast(pa.int32()).to_pylist()
         return [None if d is None else temporal.format_date(d) for d in days]
-    ints = array.cast(pa.int64()).to_pylist()
+    # time32 only casts to int32; every other temporal type to int64.
+    ints = array.cast(pa.int32() if pt.is_time32(kind) else pa.int64()).to_pylist()
     if pt.is_date64(kind):
         return [None if v is None else temporal.format_date(v // 86_400_000) for v in ints]
     scale = _NANOS[kind.unit]

@@ -56,6 +56,10 @@ def parse_integer_text(text: str, sql_type: str) -> int:
     digits = text[1:] if text[0] in "+-" else text
     if not (digits.isascii() and digits.isdigit()):
         raise CellError("invalid digit found in string")
+    if len(digits.lstrip("0")) > 20:  # beyond any 64-bit integer (and Python's digit limit)
+        raise CellError(
+            f"number too {'small' if text[0] == '-' else 'large'} to fit in target type"
+        )
     value = int(text)
     low, high, _ = INTEGER_RANGES[sql_type]
     if value > high:

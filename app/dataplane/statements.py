@@ -1,4 +1,4 @@
-"""Run one ad-hoc request (spec §4.2): statements in order, INSERTs collected, errors mapped."""
+"""Run one ad-hoc request (spec §4.2): plan statements in order, then execute; map errors."""
 
 from __future__ import annotations
 
@@ -109,26 +109,35 @@ def _collect(frame: DataFrame) -> pa.Table:
         raise adhoc_error(err) from None
 
 
-def _insert(snapshot: Snapshot, sql: str) -> tuple[Relation, pa.Table]:
-    """Plan an INSERT and compute the rows it adds, without changing the snapshot."""
+@dataclass
+class Planned:
+    """One planned statement: a query, or the source rows of an INSERT into `target`."""
+
+    frame: DataFrame
+    target: Relation | None = None
+
+
+def _plan_insert(snapshot: Snapshot, sql: str) -> Planned:
+    """Plan an INSERT: the rows it adds are computed later, without changing the snapshot."""
     frame = _plan(snapshot, sql, allow_dml=True)
     plan = frame.logical_plan()
-    statement = plan.to_variant()
-    name = canonical_name(str(statement.table_name()))[0]
-    relation = snapshot.program.catalog.relation(name) or snapshot.program.catalog.relation(
-        str(statement.table_name())
-    )
+    written = str(plan.to_variant().table_name())
+    catalog = snapshot.program.catalog
+    relation = catalog.relation(canonical_name(written)[0]) or catalog.relation(written)
     if relation is None or not relation.is_table:
-        text = f"Error during planning: only tables can be inserted into, not `{name}`"
+        text = f"Error during planning: only tables can be inserted into, not `{written}`"
         raise adhoc_query_error(text)
     source = snapshot.adhoc_ctx.create_dataframe_from_logical_plan(plan.inputs()[0])
     _check_materialized(snapshot, source)
-    rows = _collect(source)
+    return Planned(source, relation)
+
+
+def _inserted_rows(relation: Relation, rows: pa.Table) -> pa.Table:
+    """Name the rows as the table's columns and enforce NOT NULL."""
     # DataFusion already cast the values to the table's types; only names and nulls remain.
     schema = pa.schema([pa.field(f.name, f.type) for f in arrow_schema(relation)])
-    rows = pa.Table.from_arrays(
-        [c.cast(f.type) for c, f in zip(rows.columns, schema, strict=True)], schema=schema
-    )
+    columns = [c.cast(f.type) for c, f in zip(rows.columns, schema, strict=True)]
+    rows = pa.Table.from_arrays(columns, schema=schema)
     for column in relation.columns:
         if not column.nullable and rows.column(column.name).null_count:
             text = (
@@ -136,37 +145,45 @@ def _insert(snapshot: Snapshot, sql: str) -> tuple[Relation, pa.Table]:
                 "specifies non-nullable"
             )
             raise adhoc_query_error(text)
-    return relation, rows
+    return rows
 
 
-def run_adhoc(snapshot: Snapshot, sql: str) -> AdhocResult:
-    """Run a request's statements; only the last may return rows (spec §4.2)."""
+def plan_adhoc(snapshot: Snapshot, sql: str) -> list[Planned]:
+    """Plan a request's statements; only the last may return rows (spec §4.2)."""
     statements = split_sql(sql)
     if not statements:
         raise adhoc_query_error("no SQL statements were provided")
-    result = AdhocResult(pa.table({}))
+    planned = []
     for index, statement in enumerate(statements):
         try:
-            frame = _plan(snapshot, statement, allow_dml=False)
+            try:
+                frame = _plan(snapshot, statement, allow_dml=False)
+            except Exception as err:
+                if engine_text(err) != _INSERT_REFUSED:
+                    raise
+                planned.append(_plan_insert(snapshot, statement))
+                continue
         except Exception as err:
-            if engine_text(err) != _INSERT_REFUSED:
-                raise _as_adhoc(err) from None
-            relation, rows = _run_insert(snapshot, statement)
-            result.inserts.append((relation, rows))
-            result.table = pa.table({"count": pa.array([rows.num_rows], pa.uint64())})
-            continue
+            raise _as_adhoc(err) from None
         if index < len(statements) - 1:
             raise adhoc_query_error(FINAL_ONLY)
         _check_materialized(snapshot, frame)
-        result.table = _collect(frame)
+        planned.append(Planned(frame))
+    return planned
+
+
+def collect_adhoc(planned: list[Planned]) -> AdhocResult:
+    """Execute planned statements: the last result set, and the rows INSERTs add."""
+    result = AdhocResult(pa.table({}))
+    for statement in planned:
+        rows = _collect(statement.frame)
+        if statement.target is None:
+            result.table = rows
+            continue
+        rows = _inserted_rows(statement.target, rows)
+        result.inserts.append((statement.target, rows))
+        result.table = pa.table({"count": pa.array([rows.num_rows], pa.uint64())})
     return result
-
-
-def _run_insert(snapshot: Snapshot, statement: str) -> tuple[Relation, pa.Table]:
-    try:
-        return _insert(snapshot, statement)
-    except Exception as err:
-        raise _as_adhoc(err) from None
 
 
 def _as_adhoc(err: Exception) -> DataplaneError:

@@ -114,6 +114,8 @@ def bulk_text_converter(ctype: dict):
         if sql_type in scalars.INTEGER_RANGES and not has_empty:
             if not column or _INTEGERS.fullmatch("\n".join(column)) is None:
                 return None
+            if max(map(len, column)) > 21:  # let the per-record path word the overflow
+                return None
             values = list(map(int, column))
             low, high, _ = scalars.INTEGER_RANGES[sql_type]
             return values if low <= min(values) and max(values) <= high else None
