@@ -15,6 +15,7 @@ from app.dataplane.arrow_types import is_month_interval
 from app.dataplane.arrow_types import member_type
 from app.dataplane.arrow_types import row_fields
 from app.dataplane.cells import variant_text
+from app.dataplane.gcpause import gc_paused
 from app.dataplane.relations import Relation
 from app.dataplane.scalars import decimal_cell
 from app.dataplane.scalars import decimal_shape
@@ -80,20 +81,23 @@ def column_array(ctype: dict, cells: list | tuple) -> pa.Array:
 def rows_to_arrow(relation: Relation, rows: list[tuple]) -> pa.Table:
     """Build a relation's Arrow table from rows of cells (one entry per copy)."""
     schema = arrow_schema(relation)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(relation.columns)
-    arrays = [column_array(c.ctype, col) for c, col in zip(relation.columns, columns, strict=True)]
+    with gc_paused():
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(relation.columns)
+        arrays = [
+            column_array(c.ctype, col) for c, col in zip(relation.columns, columns, strict=True)
+        ]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def contents_to_arrow(relation: Relation, contents: dict[str, tuple[tuple, int]]) -> pa.Table:
+def contents_to_arrow(relation: Relation, contents: dict) -> pa.Table:
     """Build the Arrow table of a table's contents, repeating each row by its weight."""
-    rows: list[tuple] = []
-    for row, weight in contents.values():
-        if weight == 1:
-            rows.append(row)
-        else:
-            rows.extend([row] * weight)
-    return rows_to_arrow(relation, rows)
+    with gc_paused():
+        entries = list(contents.values())
+        table = rows_to_arrow(relation, [row for row, _ in entries])
+        if any(weight != 1 for _, weight in entries):
+            copies = [i for i, (_, weight) in enumerate(entries) for _ in range(weight)]
+            table = table.take(pa.array(copies, pa.int64()))
+    return table
 
 
 def _cell_of(ctype: dict) -> Callable[[object], object]:
@@ -134,6 +138,11 @@ def _cell_of(ctype: dict) -> Callable[[object], object]:
 
 def arrow_to_rows(relation: Relation, table: pa.Table) -> list[tuple]:
     """Turn an Arrow table (already cast to the relation's schema) into rows of cells."""
+    with gc_paused():
+        return _arrow_to_rows(relation, table)
+
+
+def _arrow_to_rows(relation: Relation, table: pa.Table) -> list[tuple]:
     columns = []
     for column, chunked in zip(relation.columns, table.columns, strict=True):
         sql_type = column.ctype.get("type")

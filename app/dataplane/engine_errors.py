@@ -27,20 +27,24 @@ def _unescape(text: str) -> str:
     return _RUST_ESCAPES.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), text)
 
 
-def engine_text(err: BaseException) -> str:
-    """Return the DataFusion error text as upstream words it (no wrappers, no `External`)."""
+def engine_text(err: BaseException, planning: bool = True) -> str:
+    """Return the DataFusion error text as upstream words it.
+
+    Upstream drops `External error: ` from errors raised while parsing or planning, and
+    keeps execution errors' text as it is; the Python binding's own prefix always goes.
+    """
     text = str(err)
     if text.startswith("DataFusion error: "):
         text = text[len("DataFusion error: ") :]
     match = _SQL_ERROR.match(text)
     if match is not None:
         return "sql parser error: " + _unescape(match.group(1))
-    return text.replace("External error: ", "")
+    return text.replace("External error: ", "") if planning else text
 
 
-def adhoc_error(err: BaseException) -> DataplaneError:
+def adhoc_error(err: BaseException, planning: bool = True) -> DataplaneError:
     """Wrap a DataFusion exception as upstream's AdHocQueryError."""
-    return adhoc_query_error(engine_text(err))
+    return adhoc_query_error(engine_text(err, planning))
 
 
 def non_materialized_error(name: str) -> DataplaneError:

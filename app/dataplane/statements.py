@@ -106,7 +106,7 @@ def _collect(frame: DataFrame) -> pa.Table:
     try:
         return frame.to_arrow_table()
     except Exception as err:  # execution errors keep DataFusion's text
-        raise adhoc_error(err) from None
+        raise adhoc_error(err, planning=False) from None
 
 
 @dataclass
