@@ -36,7 +36,7 @@ from datafusion import SessionContext
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.compiler.schema import derive_program_info  # noqa: E402
+from app.compiler.program_info import derive_program_info  # noqa: E402
 from app.dataplane.arrow_cells import contents_to_arrow  # noqa: E402
 from app.dataplane.batch_codec import encode_batch  # noqa: E402
 from app.dataplane.changes import apply_batch  # noqa: E402

@@ -1,6 +1,6 @@
 """Build data-plane objects from SQL programs the simulated compiler accepts."""
 
-from app.compiler.schema import derive_program_info
+from app.compiler.program_info import derive_program_info
 from app.dataplane.arrow_cells import rows_to_arrow
 from app.dataplane.engine import Snapshot
 from app.dataplane.program_views import Program
