@@ -46,6 +46,10 @@ SETTINGS = {
         "",
         "Origins allowed to call the API from a browser: empty (none), `*`, or a list",
     ),
+    "COMPILE_BUDGET_SECONDS": (
+        20.0,
+        "Longest the simulated compiler may work on one program (past it: `SystemError`)",
+    ),
     # Simulated lifecycle (README "Simulated lifecycle"): seconds per phase, times the scale.
     "SIMULATION_SCALE": (
         1.0,

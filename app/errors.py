@@ -446,6 +446,24 @@ class DismissErrorRestrictedToFullyStopped(ApiError):
     )
 
 
+# --- Programs (compiler-and-events.md §4) --------------------------------------------------
+
+
+class InvalidRuntimeVersion(ApiError):
+    """`runtime_version` is neither `vX.Y.Z` nor a 40-character lower-case hex SHA."""
+
+    status = 400
+    template = "Invalid runtime version: {error}"
+    fields = ("error",)
+
+
+class CompilerTimeout(ApiError):
+    """The compiler did not finish within `COMPILE_BUDGET_SECONDS`."""
+
+    status = 504
+    template = "The compiler did not respond within the configured {seconds}s timeout."
+
+
 # --- API keys (platform.md §A3) -------------------------------------------------------------
 
 

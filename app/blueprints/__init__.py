@@ -4,8 +4,9 @@ from app.blueprints import api_keys
 from app.blueprints import lifecycle
 from app.blueprints import pipelines
 from app.blueprints import platform
+from app.blueprints import programs
 
-MODULES = (pipelines, lifecycle, api_keys, platform)
+MODULES = (pipelines, lifecycle, programs, api_keys, platform)
 
 
 def register_blueprints(api) -> None:

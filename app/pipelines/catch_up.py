@@ -99,7 +99,8 @@ def prepare_outcomes(ctx: Context, pipeline_ids: list[str], now: datetime) -> in
     if not waiting:
         return 0
     claimed = claim_compiles(ctx, [record["id"] for record in waiting], now)
-    outcomes = {record["id"]: compile_record(record) for record in claimed}
+    config = ctx.settings.simulation
+    outcomes = {record["id"]: compile_record(record, config) for record in claimed}
     if outcomes:
         store_outcomes(ctx, outcomes)
     return len(outcomes)

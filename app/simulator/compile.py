@@ -34,9 +34,15 @@ class OutcomeMissing(Exception):
     """
 
 
-def compile_record(record: Mapping[str, Any]) -> dict:
+def compile_record(record: Mapping[str, Any], config: SimConfig) -> dict:
     """Run the (pure, simulated) compiler on the record's program; return the storable outcome."""
-    outcome = compile_program(record["program_code"], record["udf_rust"], record["udf_toml"])
+    outcome = compile_program(
+        record["program_code"],
+        record["udf_rust"],
+        record["udf_toml"],
+        pipeline_id=record["id"],
+        deadline_seconds=config.compile_budget_seconds,
+    )
     return {"program_version": record["program_version"], **dataclasses.asdict(outcome)}
 
 

@@ -38,6 +38,8 @@ class SimConfig:
     clear: timedelta
     scale: float
     enterprise: bool
+    # Not scaled: the compiler's real work budget (None: unbounded).
+    compile_budget_seconds: float | None = None
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> SimConfig:
@@ -63,6 +65,7 @@ class SimConfig:
             clear=delay("CLEAR_SECONDS"),
             scale=scale,
             enterprise=is_enterprise(settings),
+            compile_budget_seconds=float(settings["COMPILE_BUDGET_SECONDS"]),
         )
 
     def scaled(self, seconds: float) -> timedelta:
