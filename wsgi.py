@@ -1,5 +1,5 @@
 """WSGI entry point: `gunicorn -w 4 wsgi:app`."""
 
-from app import create_app
+from app import serve_app
 
-app = create_app()
+app = serve_app()

@@ -1,6 +1,7 @@
 """pipeline-store: Feldera's pipeline-management API on SQLite."""
 
 import os
+import sys
 
 from flask import Flask
 
@@ -42,3 +43,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     api = Api(app, spec_kwargs={"extra_plugins": [BearerSecurityPlugin()]})
     register_blueprints(api)
     return app
+
+
+def serve_app() -> Flask:
+    """create_app() for a gunicorn worker: an unusable database stops the server with one line."""
+    try:
+        return create_app()
+    except storage.StorageError as exc:
+        sys.stderr.write(f"pipeline-store: {exc}\n")
+        # gunicorn's "worker failed to boot" code: the master stops instead of respawning.
+        raise SystemExit(3) from None

@@ -62,7 +62,7 @@ def serve_command(host, port, workers):
     storage.initialize(storage.database_path(current_app), current_app.config["BUSY_TIMEOUT_MS"])
     # The interpreter running this command has gunicorn, whatever PATH says.
     argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}"]
-    argv += ["--access-logfile", "-", "app:create_app()"]
+    argv += ["--access-logfile", "-", "app:serve_app()"]
     click.echo(f"Serving on http://{host}:{port} with {workers} worker(s)")
     sys.stdout.flush()
     # The workers build their own app from the same environment and instance folder.
@@ -86,10 +86,13 @@ def init_app(app) -> None:
 
 
 def make_app():
-    """Build the app for the console script."""
+    """Build the app for the console script; an unusable database is one line, not a traceback."""
     from app import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except storage.StorageError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 main = FlaskGroup(

@@ -26,6 +26,10 @@ SETTINGS = {
         10_000,
         "How long a worker waits for another worker's write lock",
     ),
+    "INTEGRITY_CHECK_SECONDS": (
+        60,
+        "Health checks run SQLite's `quick_check` at most this often (shared by all workers)",
+    ),
     "MAX_BODY_BYTES": (2 * 1024 * 1024, "Largest accepted JSON body (upstream: 2 MiB)"),
     "AUTH": (
         "none",

@@ -1,5 +1,6 @@
 """Platform endpoints: configuration, session, authentication provider, health and demos."""
 
+import logging
 import platform
 
 from flask import current_app
@@ -18,6 +19,7 @@ from app.storage import check_health
 from app.timeutil import format_timestamp
 from app.timeutil import now
 
+log = logging.getLogger(__name__)
 blp = Blueprint(
     "platform",
     __name__,
@@ -27,6 +29,14 @@ blp = Blueprint(
 EDITIONS = {"open-source": "Open source", "enterprise": "Enterprise"}
 REVISION = "pipeline-store"
 UNHEALTHY = "unhealthy: unable to reach database (see logs for further details)"
+
+
+def store_healthy() -> bool:
+    """Check the store, logging what is wrong with it."""
+    problem = check_health()
+    if problem is not None:
+        log.warning("unhealthy database: %s", problem)
+    return problem is None
 
 
 @blp.route("/config/authentication")
@@ -134,10 +144,12 @@ class Healthz(MethodView):
     def get(self):
         """Check health
 
-        Public. 200 `{"status": "healthy"}` when the database answers; otherwise 500
-        `{"status": "unhealthy: unable to reach database (see logs for further details)"}`.
+        Public. 200 `{"status": "healthy"}` when the database can be written (a write rolled
+        back) and is intact (SQLite's quick_check, at most every `INTEGRITY_CHECK_SECONDS`);
+        otherwise 500 `{"status": "unhealthy: unable to reach database (see logs for further
+        details)"}`, and the log says what is wrong.
         """
-        if check_health():
+        if store_healthy():
             return {"status": "healthy"}
         return {"status": UNHEALTHY}, 500
 
@@ -152,10 +164,10 @@ class ClusterHealth(MethodView):
         """Check cluster health
 
         Required role: `read`. The simulated compiler and runner live in the database, so all
-        three services are healthy exactly when it answers: 200 with `all_healthy: true`,
-        otherwise 503 with the same shape and `all_healthy: false`.
+        three services are healthy exactly when it is (as for `/healthz`): 200 with
+        `all_healthy: true`, otherwise 503 with the same shape and `all_healthy: false`.
         """
-        healthy = check_health()
+        healthy = store_healthy()
         moment = format_timestamp(now())
         message = "Database reachable" if healthy else UNHEALTHY
 

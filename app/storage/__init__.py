@@ -20,6 +20,7 @@ from app.storage.sqlite import initialize
 from app.storage.sqlite import open_store
 from app.storage.sqlite import repair_file_modes
 from app.storage.sqlite.connection import translate
+from app.storage.sqlite.health import check_file
 
 __all__ = [
     "NameTaken",
@@ -34,6 +35,7 @@ __all__ = [
     "init_app",
     "initialize",
     "open_app_store",
+    "prepare",
     "translate",
 ]
 
@@ -55,14 +57,15 @@ def get_store() -> Store:
     return g.store
 
 
-def check_health() -> bool:
-    """Tell whether this request's store can be opened and is healthy."""
+def check_health() -> str | None:
+    """Return what is wrong with this request's store (opening it included), or None."""
     try:
-        return get_store().check_health()
+        return get_store().check_health(current_app.config["INTEGRITY_CHECK_SECONDS"])
     except Exception as exc:
-        if translate(exc) is None:
+        problem = translate(exc)
+        if problem is None:
             raise
-        return False
+        return str(problem) or type(problem).__name__
 
 
 def close_store(_exc=None) -> None:
@@ -72,10 +75,20 @@ def close_store(_exc=None) -> None:
         store.close()
 
 
-def init_app(app) -> None:
-    """Make sure the schema is current and close each request's store when it ends."""
+def prepare(app) -> int:
+    """Check the database file (one-line StoreUnavailable if unusable) and make its schema current.
+
+    `serve` and `init-db` call this once before any worker starts; a worker calls it at boot,
+    and takes the write lock only if the schema is behind.
+    """
     path = database_path(app)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     repair_file_modes(path)
-    ensure_schema(path, app.config["BUSY_TIMEOUT_MS"])
+    check_file(path)
+    return ensure_schema(path, app.config["BUSY_TIMEOUT_MS"])
+
+
+def init_app(app) -> None:
+    """Prepare the database and close each request's store when the request ends."""
+    prepare(app)
     app.teardown_appcontext(close_store)

@@ -90,8 +90,11 @@ class Store(Protocol):
         StoreUnavailable when the database cannot be written at all.
         """
 
-    def check_health(self) -> bool:
-        """Tell whether the database can be written and is intact (cheap; see the backend)."""
+    def check_health(self, integrity_every_seconds: float) -> str | None:
+        """Return why the database cannot be written or is damaged, or None when healthy.
+
+        Cheap per call; a full integrity check runs at most once per the given interval.
+        """
 
     def close(self) -> None:
         """Release the connection."""

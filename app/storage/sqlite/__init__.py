@@ -1,29 +1,37 @@
 """The SQLite backend: one database file shared by every worker, in WAL mode."""
 
 import contextlib
+import json
 import os
+import sqlite3
 import stat
 from collections.abc import Iterator
 
 import sqlite_utils
 
+from app import timeutil
 from app.storage.errors import SchemaMismatch
+from app.storage.errors import StorageError
 from app.storage.errors import StoreUnavailable
 from app.storage.sqlite.api_keys import SqliteApiKeyRows
 from app.storage.sqlite.connection import connect
 from app.storage.sqlite.connection import transaction
 from app.storage.sqlite.connection import translated
+from app.storage.sqlite.health import integrity_problem
+from app.storage.sqlite.health import write_problem
 from app.storage.sqlite.migrations import MIGRATIONS
 from app.storage.sqlite.migrations import migrate
 from app.storage.sqlite.pipelines import SqlitePipelineRows
 from app.storage.sqlite.schedule import SqliteSchedule
+from app.timeutil import epoch_micros
 
 
 class SqliteStore:
     """One connection to the database file and the tables behind it (see interface.Store)."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, path: str):
         self.db = db
+        self.path = path
         self.pipelines = SqlitePipelineRows(db)
         self.schedule = SqliteSchedule(db)
         self.api_keys = SqliteApiKeyRows(db)
@@ -31,17 +39,38 @@ class SqliteStore:
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
         """Hold the write lock (BEGIN IMMEDIATE) for the block; commit or roll back."""
-        with transaction(self.db):
-            yield
-
-    def check_health(self) -> bool:
-        """Tell whether the database answers a trivial query."""
         try:
-            with translated():
-                self.db.execute("SELECT 1").fetchone()
+            with transaction(self.db):
+                yield
         except StoreUnavailable:
-            return False
-        return True
+            # The file may be writable again with -shm left read-only: fix that for the next
+            # connection (this one keeps its read-only mapping).
+            repair_file_modes(self.path)
+            raise
+
+    def check_health(self, integrity_every_seconds: float) -> str | None:
+        """Return why the database cannot be written or is damaged, or None when healthy.
+
+        Each call tries a write (rolled back). SQLite's quick_check, which reads every page,
+        runs at most once per `integrity_every_seconds` across all workers: its outcome is
+        recorded in the `meta` table.
+        """
+        problem = write_problem(self.db)
+        if problem is not None:
+            return problem
+        now = epoch_micros(timeutil.now())
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'integrity'").fetchone()
+        last = None if row is None else json.loads(row[0])
+        if last is not None and now - last["at"] < integrity_every_seconds * 1_000_000:
+            return last["problem"]
+        problem = integrity_problem(self.db)
+        with contextlib.suppress(StorageError, sqlite3.Error):
+            with transaction(self.db):
+                record = json.dumps({"at": now, "problem": problem})
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('integrity', ?)", [record]
+                )
+        return problem
 
     def close(self) -> None:
         """Close the connection."""
@@ -50,7 +79,8 @@ class SqliteStore:
 
 def open_store(path: str, busy_timeout_ms: int = 10_000) -> SqliteStore:
     """Open a store on the database file (which must be initialised)."""
-    return SqliteStore(connect(path, busy_timeout_ms))
+    with translated():
+        return SqliteStore(connect(path, busy_timeout_ms), path)
 
 
 def schema_version(path: str) -> int:

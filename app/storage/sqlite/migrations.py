@@ -106,12 +106,18 @@ def add_simulation_state(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE pipelines SET next_transition_at = 0 WHERE simulated = 1")
 
 
+def create_meta(db: sqlite_utils.Database) -> None:
+    """Version 5: facts about the store itself (the last integrity check, the health probe)."""
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+
+
 # Append-only: the position of a step is its schema version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_pipelines,
     add_simulated_flag,
     create_api_keys,
     add_simulation_state,
+    create_meta,
 ]
 
 
