@@ -22,11 +22,17 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def gunicorn_server(
-    instance: pathlib.Path, workers: int = 2, env: dict | None = None, log_name: str = "access"
+    instance: pathlib.Path,
+    workers: int = 2,
+    env: dict | None = None,
+    log_name: str = "access",
+    args: list[str] | None = None,
+    prefix: list[str] | None = None,
 ):
     """Start gunicorn with `workers` on a temp instance folder; yield (base_url, log_path).
 
     Several servers may share one instance folder (one database) if their `log_name`s differ.
+    `args` are extra gunicorn options; `prefix` runs gunicorn through a wrapper command.
     """
     instance.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -38,10 +44,10 @@ def gunicorn_server(
         **(env or {}),
     }
     command = [
-        sys.executable, "-m", "gunicorn", "--workers", str(workers),
+        *(prefix or []), sys.executable, "-m", "gunicorn", "--workers", str(workers),
         "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log_path),
         # %(p)s is the worker pid, so tests can see which worker answered.
-        "--access-logformat", "%(p)s %(r)s %(s)s", "wsgi:app",
+        "--access-logformat", "%(p)s %(r)s %(s)s", *(args or []), "wsgi:app",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}"

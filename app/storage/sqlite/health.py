@@ -20,7 +20,8 @@ def integrity_problem(db: sqlite_utils.Database) -> str | None:
             rows = [row[0] for row in db.execute("PRAGMA quick_check(1)")]
     except StoreUnavailable as exc:
         return str(exc)
-    return None if rows == ["ok"] else rows[0]
+    # Its complaints span lines ("*** in database main ***\nPage 160: ..."): keep one line.
+    return None if rows == ["ok"] else " ".join(rows[0].split())
 
 
 def write_problem(db: sqlite_utils.Database) -> str | None:
