@@ -14,6 +14,7 @@ from app.config import DefaultConfig
 from app.http import context
 from app.http import cors
 from app.http import error_handlers
+from app.http import request_guard
 from app.http.api import Api
 
 ENV_PREFIX = "PIPELINE_STORE"
@@ -32,8 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     os.makedirs(app.instance_path, exist_ok=True)
 
-    # First: refuses an unsafe setup before the database is opened, and its
-    # before_request hook runs before any other.
+    # First: hostile browsers are refused before anything else looks at a request.
+    request_guard.init_app(app)
+    # Refuses an unsafe setup before the database is opened; its hook runs next.
     auth.init_app(app)
     error_handlers.init_app(app)
     cli.init_app(app)

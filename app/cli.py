@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 
+from app import gunicorn_conf
 from app import storage
 from app.auth import cli as auth_cli
 from app.http.context import domain
@@ -55,15 +56,20 @@ def export_command(file):
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--workers", default=gunicorn_conf.workers, show_default=True, type=int)
+@click.option(
+    "--threads", default=gunicorn_conf.threads, show_default=True, type=int, help="Per worker."
+)
 @with_appcontext
-def serve_command(host, port, workers):
+def serve_command(host, port, workers, threads):
     """Serve the API with gunicorn (the database is initialised first)."""
     storage.initialize(storage.database_path(current_app), current_app.config["BUSY_TIMEOUT_MS"])
-    # The interpreter running this command has gunicorn, whatever PATH says.
-    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}"]
+    # The interpreter running this command has gunicorn, whatever PATH says. Every other
+    # gunicorn setting comes from app/gunicorn_conf.py.
+    argv = [sys.executable, "-m", "gunicorn", "--config", gunicorn_conf.CONFIG_ARGUMENT]
+    argv += ["--workers", str(workers), "--threads", str(threads), "--bind", f"{host}:{port}"]
     argv += ["--access-logfile", "-", "app:serve_app()"]
-    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s)")
+    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s) x {threads} thread(s)")
     sys.stdout.flush()
     # The workers build their own app from the same environment and instance folder.
     os.environ.setdefault("PIPELINE_STORE_INSTANCE_PATH", current_app.instance_path)

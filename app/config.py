@@ -31,6 +31,11 @@ SETTINGS = {
         "Health checks run SQLite's `quick_check` at most this often (shared by all workers)",
     ),
     "MAX_BODY_BYTES": (2 * 1024 * 1024, "Largest accepted JSON body (upstream: 2 MiB)"),
+    "REQUEST_TIMEOUT_SECONDS": (
+        15.0,
+        "How long a client may take to send a request (head and body) before `408`; "
+        "gunicorn workers only",
+    ),
     "AUTH": (
         "none",
         "`none` (every caller is admin) or `bearer` (every `/v0` route needs a bearer token)",
@@ -53,6 +58,11 @@ SETTINGS = {
     "COMPILE_BUDGET_SECONDS": (
         20.0,
         "Longest the simulated compiler may work on one program (past it: `SystemError`)",
+    ),
+    "ALLOWED_HOSTS": (
+        "",
+        "Host names the server answers to besides IP addresses and `localhost`: names "
+        "(comma-separated or a JSON list) or `*`; empty: checked with `AUTH=none` only",
     ),
     # Simulated lifecycle (README "Simulated lifecycle"): seconds per phase, times the scale.
     "SIMULATION_SCALE": (

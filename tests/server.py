@@ -10,6 +10,8 @@ import time
 
 import requests
 
+from app.gunicorn_conf import CONFIG_ARGUMENT
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -31,8 +33,9 @@ def gunicorn_server(
 ):
     """Start gunicorn with `workers` on a temp instance folder; yield (base_url, log_path).
 
-    Several servers may share one instance folder (one database) if their `log_name`s differ.
-    `args` are extra gunicorn options; `prefix` runs gunicorn through a wrapper command.
+    gunicorn runs with the settings users get (app/gunicorn_conf.py). Several servers may share
+    one instance folder (one database) if their `log_name`s differ. `args` are extra gunicorn
+    options (overriding those settings); `prefix` runs gunicorn through a wrapper command.
     """
     instance.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -44,7 +47,8 @@ def gunicorn_server(
         **(env or {}),
     }
     command = [
-        *(prefix or []), sys.executable, "-m", "gunicorn", "--workers", str(workers),
+        *(prefix or []), sys.executable, "-m", "gunicorn", "--config", CONFIG_ARGUMENT,
+        "--workers", str(workers),
         "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log_path),
         # %(p)s is the worker pid, so tests can see which worker answered.
         "--access-logformat", "%(p)s %(r)s %(s)s", *(args or []), "wsgi:app",
