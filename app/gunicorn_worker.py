@@ -33,6 +33,8 @@ from app.errors import ApiError
 
 HEAD_END = b"\r\n\r\n"
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d+)[ \t]*\r\n", re.IGNORECASE)
+# A longer length is over any limit (and Python's int() refuses 4300+ digits).
+MAX_LENGTH_DIGITS = 18
 # Bodies the thread must read itself: chunked (size unknown), or held back until the client
 # sees `100 Continue`.
 THREAD_READS_BODY = re.compile(rb"\r\n(transfer-encoding|expect)[ \t]*:", re.IGNORECASE)
@@ -87,7 +89,8 @@ def request_size(data: bytearray, max_body: int, max_head: int) -> int | None:
     if THREAD_READS_BODY.search(head):
         return end + 4
     match = CONTENT_LENGTH.search(head)
-    length = int(match.group(1)) if match else 0
+    digits = match.group(1) if match else b"0"
+    length = int(digits) if len(digits) <= MAX_LENGTH_DIGITS else max_body + 1
     # A body over the limit is refused by the app (413) without being read.
     return end + 4 + (length if length <= max_body else 0)
 
@@ -121,7 +124,7 @@ class RequestReadingWorker(ThreadWorker):
         conn = TConn(self.cfg, client, address, listener.getsockname())
         if self.cfg.is_ssl or negotiation.prior_knowledge_allowed(self.cfg, address):
             # TLS and HTTP/2 handshakes happen in the thread, as gunicorn does them.
-            self.enqueue_req(conn)
+            super().enqueue_req(conn)
             return
         conn.parser = gunicorn_http.get_parser(self.cfg, conn.sock, conn.client)
         self.read_request(conn)
@@ -132,33 +135,56 @@ class RequestReadingWorker(ThreadWorker):
         self.keepalived_conns.remove(conn)
         self.read_request(conn)
 
-    def read_request(self, conn) -> None:
+    def enqueue_req(self, conn):
+        """Hand a connection to a thread, unless the next request it holds is still partial.
+
+        gunicorn calls this when a thread read past the end of a request (pipelining): the
+        rest of the next request is then read here too.
+        """
+        held = b"" if conn.parser is None or conn.is_http2 else conn.parser.unreader.buf.getvalue()
+        if held and not self.is_complete(PartialRequest(0.0, bytearray(held))):
+            conn.parser.unreader.take_buffered()
+            self.read_request(conn, held)
+            return
+        super().enqueue_req(conn)
+
+    def read_request(self, conn, held: bytes = b"") -> None:
         """Watch the connection until its request is complete or its time is up."""
         conn.sock.setblocking(False)
-        self.reading[conn] = PartialRequest(time.monotonic() + self.request_timeout)
+        pending = PartialRequest(time.monotonic() + self.request_timeout, bytearray(held))
+        self.reading[conn] = pending
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_request_bytes, conn))
 
     def on_request_bytes(self, conn, _sock) -> None:
         """Buffer what arrived; hand the connection to a thread once the request is whole."""
-        pending = self.reading[conn]
         try:
             chunk = conn.sock.recv(RECV_BYTES)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             chunk = b""
+        pending = self.reading[conn]
         if not chunk:  # the client went away
             self.stop_reading(conn)
             self.close(conn)
             return
         pending.data += chunk
-        if pending.size is None:
-            pending.size = request_size(pending.data, self.max_body, self.max_head)
-        if pending.size is not None and len(pending.data) >= pending.size:
+        try:
+            complete = self.is_complete(pending)
+        except Exception:  # never let one request stop the event loop of every connection
+            self.log.exception("Cannot read the request head")
+            complete = True  # the thread's parser answers whatever is wrong with it
+        if complete:
             self.stop_reading(conn)
             conn.parser.unreader.unread(bytes(pending.data))
             conn.data_ready = True  # no wait for a first byte in the thread
-            self.enqueue_req(conn)
+            super().enqueue_req(conn)
+
+    def is_complete(self, pending: PartialRequest) -> bool:
+        """Whether the buffered bytes hold the whole request (its size known once its head is)."""
+        if pending.size is None:
+            pending.size = request_size(pending.data, self.max_body, self.max_head)
+        return pending.size is not None and len(pending.data) >= pending.size
 
     def stop_reading(self, conn) -> PartialRequest:
         """Stop watching the connection in the event loop."""
@@ -171,14 +197,21 @@ class RequestReadingWorker(ThreadWorker):
         conn.close()
 
     def murder_pending(self):
-        """Also time out requests still arriving after REQUEST_TIMEOUT_SECONDS."""
+        """Also time out requests still arriving after REQUEST_TIMEOUT_SECONDS.
+
+        A stopping worker also closes the connections that have sent nothing, rather than
+        waiting out its graceful timeout for them.
+        """
         super().murder_pending()
         now = time.monotonic()
-        late = []
-        for conn, pending in self.reading.items():
-            if pending.deadline > now:
-                break
-            late.append(conn)
+        if self.alive:
+            late = []
+            for conn, pending in self.reading.items():
+                if pending.deadline > now:
+                    break  # the rest are later still
+                late.append(conn)
+        else:
+            late = [c for c, p in self.reading.items() if p.deadline <= now or not p.data]
         for conn in late:
             pending = self.stop_reading(conn)
             if pending.data:  # an idle connection (a browser's preconnect) just closes

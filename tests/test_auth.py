@@ -309,3 +309,47 @@ def test_cors_any_origin_from_the_environment(tmp_path, monkeypatch):
     client = create_app().test_client()
     response = client.get("/config/authentication", headers={"Origin": "https://x.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+PREFLIGHT = {"Origin": "https://dash.example", "Access-Control-Request-Method": "POST"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/v0/pipelines", "/v0/pipelines/p/start", "/v0/api_keys", "/v0/no_such_route"]
+)
+@pytest.mark.parametrize("headers", [{}, PREFLIGHT], ids=["plain", "preflight-cors-off"])
+def test_options_without_credentials_reveals_no_route(bearer_client, path, headers):
+    options = bearer_client.options(path, headers=headers)
+    get = bearer_client.get(path)
+    assert options.status_code == get.status_code == 401
+    assert options.get_json() == get.get_json()
+    assert options.headers["WWW-Authenticate"] == "Bearer"
+    assert "Allow" not in options.headers
+
+
+def test_options_with_credentials_answers_as_before(bearer_app, bearer_client):
+    headers = bearer(mint(bearer_app, "reader", "read"))
+    known = bearer_client.options("/v0/pipelines", headers=headers)
+    assert known.status_code == 200
+    assert {"GET", "POST"} <= set(known.headers["Allow"].split(", "))
+    assert bearer_client.options("/v0/no_such_route", headers=headers).status_code == 404
+
+
+def test_preflights_from_cors_origins_need_no_credentials(tmp_path):
+    app = create_app(
+        {
+            "DATABASE": str(tmp_path / "p.sqlite3"),
+            "SECRET_KEY": SECRET,
+            "AUTH": "bearer",
+            "CORS_ORIGINS": "https://dash.example",
+        }
+    )
+    client = app.test_client()
+    preflight = client.options("/v0/pipelines/p/start", headers=PREFLIGHT)
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://dash.example"
+    stranger = {**PREFLIGHT, "Origin": "https://evil.example"}
+    assert client.options("/v0/pipelines/p/start", headers=stranger).status_code == 401
+    # Not a preflight (no Access-Control-Request-Method): authenticated as usual.
+    origin_only = {"Origin": "https://dash.example"}
+    assert client.options("/v0/pipelines", headers=origin_only).status_code == 401

@@ -104,6 +104,31 @@ def test_hs256(tmp_path):
     assert_rejected(client, "a.b.c", "InvalidToken")
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"exp": str(int(time.time()) + 600)},  # PyJWT alone would read it as a number
+        {"exp": int(time.time()) + 600, "nbf": str(int(time.time()) - 60)},
+        {"iat": str(int(time.time()))},
+        {"nbf": True},  # PyJWT: 1970
+    ],
+    ids=["exp", "nbf", "iat", "nbf-boolean"],
+)
+def test_date_claims_must_be_numbers(tmp_path, overrides):
+    client = make_client(tmp_path, JWT_SECRET=HS_SECRET)
+    token = jwt.encode(claims(**overrides), HS_SECRET, algorithm="HS256")
+    assert_rejected(client, token, "InvalidToken")
+
+
+def test_a_token_not_valid_yet_names_its_failure(tmp_path):
+    client = make_client(tmp_path, JWT_SECRET=HS_SECRET)
+    later = int(time.time()) + 3600  # beyond the 60 s leeway
+    token = jwt.encode(claims(nbf=later), HS_SECRET, algorithm="HS256")
+    assert_rejected(client, token, "ImmatureSignature")
+    within_leeway = jwt.encode(claims(nbf=int(time.time()) + 30), HS_SECRET, algorithm="HS256")
+    assert session(client, within_leeway).status_code == 200
+
+
 def test_role_claim_and_default_are_configurable(tmp_path):
     client = make_client(
         tmp_path,

@@ -18,11 +18,12 @@ from tests.test_slow_clients import raw_exchange
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """One server for the module: (base_url, port, home folder gunicorn saw)."""
+    """One server for the module: (base_url, port, home folder gunicorn saw, access log)."""
     home = tmp_path_factory.mktemp("home")
     env = {"HOME": str(home), "XDG_RUNTIME_DIR": str(home / "run")}
-    with gunicorn_server(tmp_path_factory.mktemp("instance"), workers=1, env=env) as (url, _):
-        yield url, int(url.rsplit(":", 1)[1]), home
+    instance = tmp_path_factory.mktemp("instance")
+    with gunicorn_server(instance, workers=1, env=env) as (url, log):
+        yield url, int(url.rsplit(":", 1)[1]), home, log
 
 
 def head(target: bytes = b"/v0/pipelines", *headers: bytes) -> bytes:
@@ -42,7 +43,7 @@ def head(target: bytes = b"/v0/pipelines", *headers: bytes) -> bytes:
     ids=["long-line", "long-header", "many-headers", "garbage"],
 )
 def test_what_gunicorn_refuses_is_the_json_envelope(server, request_head, status, code):
-    _, port, _ = server
+    _, port, _, _ = server
     answered, envelope = envelope_of(raw_exchange(port, request_head))
     assert answered == status
     assert envelope["error_code"] == (code or "RequestHeaderFieldsTooLarge")
@@ -51,7 +52,7 @@ def test_what_gunicorn_refuses_is_the_json_envelope(server, request_head, status
 
 
 def test_heads_within_the_raised_limits_reach_the_app(server):
-    url, port, _ = server
+    url, port, _, _ = server
     # Both beyond gunicorn's defaults (a 4094-byte request line, 8190-byte header fields).
     long_name = "a" * 6000
     status, envelope = envelope_of(raw_exchange(port, head(b"/v0/pipelines/" + long_name.encode())))
@@ -62,7 +63,7 @@ def test_heads_within_the_raised_limits_reach_the_app(server):
 
 
 def test_no_control_socket_is_shared_between_servers(server):
-    _, _, home = server
+    _, _, home, _ = server
     assert not (home / ".gunicorn").exists()
     assert not (home / "run" / "gunicorn.ctl").exists()
 
@@ -89,3 +90,19 @@ def test_serve_runs_the_same_configuration(tmp_path):
     assert "Using worker: app.gunicorn_worker.RequestReadingWorker" in err.decode()
     assert not (tmp_path / ".gunicorn").exists()
     assert not (tmp_path / "run").exists()
+
+
+def test_an_absurd_content_length_is_refused_and_the_worker_lives_on(server):
+    url, port, _, log = server
+    length = b"9" * 5000  # more digits than Python's int() accepts by default
+    answer = raw_exchange(
+        port,
+        b"POST /v0/pipelines HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + length + b"\r\n\r\n{}",
+    )
+    status, envelope = envelope_of(answer)
+    assert status in (400, 413), envelope
+    assert requests.get(f"{url}/v0/pipelines?selector=status").status_code == 200
+    # Still the worker that served the first request (the access log starts with its pid).
+    workers = {line.split()[0] for line in log.read_text().splitlines()}
+    assert len(workers) == 1, workers

@@ -69,6 +69,11 @@ def test_a_request_that_takes_too_long_gets_a_json_408(tmp_path):
                 b"GET /v0/pipelines HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
                 b"GET /v0/pipelines HTTP/1.1\r\n",
             ],
+            # Pipelined behind a first request, in the same packet: read like any other.
+            "pipelined_never_ends": [
+                b"GET /v0/pipelines HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                b"GET /v0/pipelines HTTP/1.1\r\n"
+            ],
             # Slow but within the limit: a POST arriving in pieces is served.
             "in_pieces": [complete[i : i + 40] for i in range(0, len(complete), 40)],
         }
@@ -79,11 +84,13 @@ def test_a_request_that_takes_too_long_gets_a_json_408(tmp_path):
             }
             answers = {name: future.result() for name, future in futures.items()}
         listed = requests.get(f"{url}/v0/pipelines?selector=status").json()
-    for name in ("head_never_ends", "body_never_ends", "second_never_ends"):
+    late = ("head_never_ends", "body_never_ends", "second_never_ends", "pipelined_never_ends")
+    for name in late:
         answer = answers[name]
         status, envelope = envelope_of(answer)
         assert (status, envelope["error_code"]) == (408, "RequestTimeout"), answer
         assert envelope["message"] == "The request was not received within 1 s"
     assert answers["second_never_ends"].startswith(b"HTTP/1.1 200 ")
+    assert answers["pipelined_never_ends"].startswith(b"HTTP/1.1 200 ")
     assert answers["in_pieces"].startswith(b"HTTP/1.1 201 "), answers["in_pieces"]
     assert [pipeline["name"] for pipeline in listed] == ["pieces"]

@@ -18,6 +18,7 @@ from app.auth.tokens import TOKEN_PREFIX
 from app.auth.tokens import InvalidToken
 from app.auth.tokens import verify_token
 from app.config import DEV_SECRET_KEY
+from app.cors import is_preflight
 from app.errors import AuthenticationFailed
 from app.errors import InsufficientPermissions
 
@@ -81,8 +82,9 @@ def oidc_provider(value) -> dict:
 
 def authorize() -> None:
     """Before each request: identify the caller of a `/v0` route, then check its role."""
-    # CORS preflights never carry credentials; they reach no view anyway.
-    if not is_api_path(request.path) or request.method == "OPTIONS":
+    # CORS preflights never carry credentials; they reach no view anyway. Any other OPTIONS
+    # is authenticated like every method, so it cannot tell a stranger which routes exist.
+    if not is_api_path(request.path) or is_preflight(request, current_app.config):
         return
     bearer = current_app.config["AUTH"] == "bearer"
     principal = authenticate() if bearer else ANONYMOUS_ADMIN

@@ -9,12 +9,16 @@ from app.auth.roles import PRINCIPAL_ROLES
 
 # Upstream's validator (jsonwebtoken) tolerates this much clock skew on `exp`.
 LEEWAY_SECONDS = 60
+# RFC 7519 §4.1.4-6: NumericDate claims. PyJWT accepts a numeric string ("9999999999") for
+# them; upstream's validator (serde) refuses anything but a JSON number.
+NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat")
 # RFC 7518 §3.2: an HS256 key must be at least as long as the hash; shorter ones are guessable.
 MIN_SECRET_BYTES = 32
 
 # PyJWT's failures -> the kind upstream names in `WWW-Authenticate: Bearer error_description=`.
 FAILURE_KINDS = (
     (jwt.ExpiredSignatureError, "ExpiredSignature"),
+    (jwt.ImmatureSignatureError, "ImmatureSignature"),
     (jwt.InvalidAudienceError, "InvalidAudience"),
     (jwt.InvalidIssuerError, "InvalidIssuer"),
     (jwt.InvalidSignatureError, "InvalidSignature"),
@@ -79,6 +83,7 @@ class JwtVerifier:
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["exp"], "verify_aud": self.audience is not None},
             )
+            check_numeric_dates(claims)
         except jwt.PyJWTError as exc:
             kind = next((k for cls, k in FAILURE_KINDS if isinstance(exc, cls)), "InvalidToken")
             raise JwtRejected(kind, str(exc) or kind) from exc
@@ -98,6 +103,14 @@ class JwtVerifier:
         if not known:
             raise JwtRejected("InvalidToken", f"role claim `{self.role_claim}` names no known role")
         return known[-1]
+
+
+def check_numeric_dates(claims: dict) -> None:
+    """Refuse date claims that are not JSON numbers (a string `exp` is not an expiry)."""
+    for name in NUMERIC_DATE_CLAIMS:
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise jwt.InvalidTokenError(f"the `{name}` claim must be a number, not {value!r}")
 
 
 def load_public_key(value: str) -> str | None:

@@ -17,6 +17,22 @@ def allowed_origins(value) -> list[str]:
     return [item.strip() for item in items if item.strip()]
 
 
+def allows(origins: list[str], origin: str | None) -> bool:
+    """Whether normalised CORS_ORIGINS admit `origin` (compared case-insensitively)."""
+    if origin is None:
+        return False
+    return "*" in origins or origin.lower().rstrip("/") in {o.lower().rstrip("/") for o in origins}
+
+
+def is_preflight(request, config) -> bool:
+    """Whether the request is a CORS preflight from an origin CORS_ORIGINS admits."""
+    return (
+        request.method == "OPTIONS"
+        and "Access-Control-Request-Method" in request.headers
+        and allows(allowed_origins(config["CORS_ORIGINS"]), request.headers.get("Origin"))
+    )
+
+
 def init_app(app) -> None:
     """Answer preflights and add CORS headers for the configured origins only."""
     origins = allowed_origins(app.config["CORS_ORIGINS"])

@@ -16,6 +16,7 @@ from flask import request
 
 from app.auth.roles import SAFE_METHODS
 from app.cors import allowed_origins
+from app.cors import allows
 from app.errors import Forbidden
 
 EXTENSION = "pipeline-store.request-guard"
@@ -47,7 +48,7 @@ def init_app(app) -> None:
     """Read the allowed origins and hosts once, and check every request against them."""
     hosts = allowed_hosts(app.config["ALLOWED_HOSTS"], app.config["AUTH"])
     app.extensions[EXTENSION] = {
-        "origins": {origin.lower() for origin in allowed_origins(app.config["CORS_ORIGINS"])},
+        "origins": allowed_origins(app.config["CORS_ORIGINS"]),
         "hosts": hosts,
     }
     app.before_request(guard)
@@ -72,8 +73,7 @@ def guard() -> None:
     origin = request.headers.get("Origin")
     if origin is None or request.method in SAFE_METHODS:
         return
-    origins = settings["origins"]
-    if ANY in origins or origin.lower().rstrip("/") in origins:
+    if allows(settings["origins"], origin):
         return
     # The server's own origin: a page it served (Swagger UI) writing back to it.
     if urllib.parse.urlsplit(origin.lower()).netloc == host:

@@ -159,17 +159,20 @@ FIELD_SETS = {
 }
 
 
-def field_set_schema(selector: str, schema_name: str) -> type[Schema]:
-    """Build the schema class that documents one field set."""
-    declared = PipelineSchema._declared_fields
+def field_set_schema(schema_name: str, *selectors: str) -> type[Schema]:
+    """Build the schema class that documents the union of the selectors' field sets."""
+    names = {name for selector in selectors for name in FIELD_SETS[selector]}
     return Schema.from_dict(
-        {name: declared[name] for name in FIELD_SETS[selector]}, name=schema_name
+        {name: field for name, field in PipelineSchema._declared_fields.items() if name in names},
+        name=schema_name,
     )
 
 
-PipelineSelectedInfoSchema = field_set_schema(ALL, "PipelineSelectedInfo")
-PipelineStatusInfoSchema = field_set_schema(STATUS_WITH_CONNECTORS, "PipelineStatusInfo")
-PipelineInfoSchema = field_set_schema(MUTATION, "PipelineInfo")
+# List and Get answer any selector's field set, so their documented shape is the union (every
+# field optional): `all`'s fields plus `connectors` from `status_with_connectors`.
+PipelineSelectedInfoSchema = field_set_schema("PipelineSelectedInfo", *SELECTORS)
+PipelineStatusInfoSchema = field_set_schema("PipelineStatusInfo", STATUS_WITH_CONNECTORS)
+PipelineInfoSchema = field_set_schema("PipelineInfo", MUTATION)
 
 
 class SelectorQuerySchema(Schema):
