@@ -100,6 +100,34 @@ class RequestRefused(ApiError):
         super().__init__(message=message)
 
 
+class RequestTimeout(ApiError):
+    """The client took longer than `REQUEST_TIMEOUT_SECONDS` to send its request (gunicorn)."""
+
+    status = 408
+    template = "The request was not received within {seconds:g} s"
+
+
+class RequestLineTooLong(ApiError):
+    """The request line is longer than gunicorn's `limit_request_line` (app/gunicorn_conf.py)."""
+
+    status = 414
+    template = "Invalid HTTP request: {reason}"
+
+
+class RequestHeaderFieldsTooLarge(ApiError):
+    """A header field, or their number, is over gunicorn's limits (app/gunicorn_conf.py)."""
+
+    status = 431
+    template = "Invalid HTTP request: {reason}"
+
+
+class InvalidHttpRequest(ApiError):
+    """gunicorn cannot parse the request: not HTTP, a malformed header or chunk."""
+
+    status = 400
+    template = "Invalid HTTP request: {reason}"
+
+
 class InternalServerError(ApiError):
     """An unexpected failure; the body says nothing more."""
 
@@ -131,6 +159,25 @@ class InsufficientPermissions(ApiError):
         "but the caller has '{actual}'"
     )
     fields = ("required", "actual")
+
+
+class OriginNotAllowed(ApiError):
+    """A state-changing request from a web page whose origin is not allowed (CSRF)."""
+
+    status = 403
+    template = (
+        "Cross-origin request from '{origin}' refused: only this server's own origin and "
+        "CORS_ORIGINS may send requests that change state"
+    )
+    fields = ("origin",)
+
+
+class HostNotAllowed(ApiError):
+    """A request for a host name the server does not answer to (DNS rebinding)."""
+
+    status = 403
+    template = "Host '{host}' is not served here: add it to ALLOWED_HOSTS to allow it"
+    fields = ("host",)
 
 
 # --- The database (crud.md §6) --------------------------------------------------------------

@@ -30,6 +30,12 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from app.config import SETTINGS
 from app.errors import ApiError
+from app.errors import InternalServerError
+from app.errors import InvalidHttpRequest
+from app.errors import RequestHeaderFieldsTooLarge
+from app.errors import RequestLineTooLong
+from app.errors import RequestRefused
+from app.errors import RequestTimeout
 
 HEAD_END = b"\r\n\r\n"
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d+)[ \t]*\r\n", re.IGNORECASE)
@@ -40,20 +46,19 @@ MAX_LENGTH_DIGITS = 18
 THREAD_READS_BODY = re.compile(rb"\r\n(transfer-encoding|expect)[ \t]*:", re.IGNORECASE)
 RECV_BYTES = 64 * 1024
 
-SERVER_ERROR = (500, "InternalServerError")
-# gunicorn's parse errors -> (status, pipeline-store's error_code), first match; else a 400.
-PARSE_ERRORS = (
-    # A header the application tried to send is the application's fault, as gunicorn says.
-    (parse_errors.InvalidResponseHeader, *SERVER_ERROR),
-    (parse_errors.InvalidResponseHeaderName, *SERVER_ERROR),
-    (parse_errors.ConfigurationProblem, *SERVER_ERROR),
-    (parse_errors.ForbiddenProxyRequest, 403, "ForbiddenProxyRequest"),
-    (parse_errors.LimitRequestLine, 414, "RequestLineTooLong"),
-    (parse_errors.LimitRequestHeaders, 431, "RequestHeaderFieldsTooLarge"),
-    (parse_errors.UnsupportedTransferCoding, 501, "UnsupportedTransferCoding"),
-    (parse_errors.ExpectationFailed, 417, "ExpectationFailed"),
+# A header the application tried to send is the application's fault, as gunicorn says.
+SERVER_SIDE = (
+    parse_errors.InvalidResponseHeader,
+    parse_errors.InvalidResponseHeaderName,
+    parse_errors.ConfigurationProblem,
 )
 CLIENT_ERRORS = (parse_errors.ParseException, ssl.SSLError)
+# Rare refusals with a status of their own (gunicorn's choice); any other client error is 400.
+REFUSED_WITH = (
+    (parse_errors.ForbiddenProxyRequest, 403),
+    (parse_errors.ExpectationFailed, 417),
+    (parse_errors.UnsupportedTransferCoding, 501),
+)
 
 
 @dataclasses.dataclass
@@ -65,15 +70,30 @@ class PartialRequest:
     size: int | None = None  # head plus body, once the head is known
 
 
-def envelope(status: int, error_code: str, message: str) -> bytes:
-    """Return a complete HTTP/1.1 response carrying the JSON error envelope; it closes."""
-    body = json.dumps(ApiError(message, {}, error_code).body()).encode()
+def envelope(error: ApiError) -> bytes:
+    """Return a complete HTTP/1.1 response carrying the error's JSON envelope; it closes."""
+    body = json.dumps(error.body()).encode()
     head = (
-        f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n"
+        f"HTTP/1.1 {error.status} {http.HTTPStatus(error.status).phrase}\r\n"
         "Connection: close\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     )
     return head.encode("latin-1") + body
+
+
+def parse_error(exc: Exception) -> ApiError:
+    """The catalogue's answer to what gunicorn refused, or failed at, before the app ran."""
+    if isinstance(exc, SERVER_SIDE) or not isinstance(exc, CLIENT_ERRORS):
+        return InternalServerError()
+    reason = str(exc)
+    if isinstance(exc, parse_errors.LimitRequestLine):
+        return RequestLineTooLong(reason=reason)
+    if isinstance(exc, parse_errors.LimitRequestHeaders):
+        return RequestHeaderFieldsTooLarge(reason=reason)
+    for cls, status in REFUSED_WITH:
+        if isinstance(exc, cls):
+            return RequestRefused(status, f"Invalid HTTP request: {reason}")
+    return InvalidHttpRequest(reason=reason)
 
 
 def request_size(data: bytearray, max_body: int, max_head: int) -> int | None:
@@ -215,8 +235,7 @@ class RequestReadingWorker(ThreadWorker):
         for conn in late:
             pending = self.stop_reading(conn)
             if pending.data:  # an idle connection (a browser's preconnect) just closes
-                message = f"The request was not received within {self.request_timeout:g} s"
-                self.send(conn, envelope(408, "RequestTimeout", message))
+                self.send(conn, envelope(RequestTimeout(seconds=self.request_timeout)))
             self.close(conn)
 
     def handle_request(self, req, conn):
@@ -226,17 +245,12 @@ class RequestReadingWorker(ThreadWorker):
 
     def handle_error(self, req, client, addr, exc):
         """Answer what gunicorn refuses (or fails at) with the JSON envelope, not HTML."""
-        fallback = (400, "InvalidHttpRequest") if isinstance(exc, CLIENT_ERRORS) else SERVER_ERROR
-        status, code = next(
-            ((s, c) for cls, s, c in PARSE_ERRORS if isinstance(exc, cls)), fallback
-        )
-        if status < 500:
-            message = f"Invalid HTTP request: {exc}"
+        error = parse_error(exc)
+        if error.status < 500:
             self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
         else:
-            message = "An internal server error occurred"
             self.log.exception("Error handling request")
-        self.send_to_socket(client, envelope(status, code, message))
+        self.send_to_socket(client, envelope(error))
 
     def send(self, conn, response: bytes) -> None:
         """Write a short response without blocking the event loop (the socket buffer takes it)."""

@@ -7,14 +7,9 @@ import pytest
 from app.pipelines import persistence
 from app.schemas.pipelines import FIELD_SETS
 from app.schemas.pipelines import PipelineSchema
-<<<<<<< HEAD
 from app.storage import get_store
 from app.storage.sqlite.pipelines import SqlitePipelineRows
-=======
-from app.storage import get_db
-from app.storage.pipelines import PipelineStore
 from tests.test_crud_fuzz import load_schema
->>>>>>> 3be7476 (OPTIONS on /v0 is authenticated unless a CORS preflight from an allowed origin; JWT date claims must be numbers, future nbf is ImmatureSignature; List/Get schema documents connectors; worker reads pipelined and keep-alive requests in the event loop too, survives absurd Content-Length; README limits, browsers section)
 
 STATUS_KEYS = {
     "id", "name", "description", "tags", "created_at", "version", "platform_version",
@@ -177,10 +172,10 @@ def test_connectors_appear_only_with_runtime_stats(seeded_app):
 @pytest.mark.parametrize("selector", ["all", "status", "status_with_connectors"])
 def test_every_selector_answers_what_the_generated_spec_documents(seeded_app, selector):
     with seeded_app.app_context():
-        store = PipelineStore(get_db())
-        record = store.get("example1")
+        store = get_store()
+        record = store.pipelines.get("example1")
         details = {"connector_stats": {"num_errors": 1}}
-        store.update(record["id"], {"deployment_runtime_status_details": details})
+        persistence.save(store, record, {"deployment_runtime_status_details": details})
     schema = load_schema(seeded_app)
     client = seeded_app.test_client()
     listed = client.get(f"/v0/pipelines?selector={selector}")

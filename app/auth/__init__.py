@@ -18,9 +18,9 @@ from app.auth.tokens import TOKEN_PREFIX
 from app.auth.tokens import InvalidToken
 from app.auth.tokens import verify_token
 from app.config import DEV_SECRET_KEY
-from app.cors import is_preflight
 from app.errors import AuthenticationFailed
 from app.errors import InsufficientPermissions
+from app.http.cors import is_preflight
 
 MODES = ("none", "bearer")
 DEFAULT_TENANT_ID = "00000000-0000-0000-0000-000000000000"

@@ -15,33 +15,13 @@ from flask import current_app
 from flask import request
 
 from app.auth.roles import SAFE_METHODS
-from app.cors import allowed_origins
-from app.cors import allows
-from app.errors import Forbidden
+from app.errors import HostNotAllowed
+from app.errors import OriginNotAllowed
+from app.http.cors import allowed_origins
+from app.http.cors import allows
 
 EXTENSION = "pipeline-store.request-guard"
 ANY = "*"
-
-
-class OriginNotAllowed(Forbidden):
-    """A state-changing request from a web page on an origin that is not allowed."""
-
-    def __init__(self, origin: str):
-        super().__init__(
-            f"Cross-origin request from '{origin}' refused: only this server's own origin and "
-            "CORS_ORIGINS may send requests that change state",
-            {"origin": origin},
-        )
-
-
-class HostNotAllowed(Forbidden):
-    """A request for a host name this server does not answer to (DNS rebinding)."""
-
-    def __init__(self, host: str):
-        super().__init__(
-            f"Host '{host}' is not served here: add it to ALLOWED_HOSTS to allow it",
-            {"host": host},
-        )
 
 
 def init_app(app) -> None:
@@ -69,7 +49,7 @@ def guard() -> None:
     settings = current_app.extensions[EXTENSION]
     host = request.host.lower()
     if settings["hosts"] is not None and not host_allowed(host, settings["hosts"]):
-        raise HostNotAllowed(request.host)
+        raise HostNotAllowed(host=request.host)
     origin = request.headers.get("Origin")
     if origin is None or request.method in SAFE_METHODS:
         return
@@ -78,7 +58,7 @@ def guard() -> None:
     # The server's own origin: a page it served (Swagger UI) writing back to it.
     if urllib.parse.urlsplit(origin.lower()).netloc == host:
         return
-    raise OriginNotAllowed(origin)
+    raise OriginNotAllowed(origin=origin)
 
 
 def host_allowed(host: str, names: frozenset) -> bool:
