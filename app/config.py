@@ -55,14 +55,14 @@ SETTINGS = {
         "",
         "Origins allowed to call the API from a browser: empty (none), `*`, or a list",
     ),
-    "COMPILE_BUDGET_SECONDS": (
-        20.0,
-        "Longest the simulated compiler may work on one program (past it: `SystemError`)",
-    ),
     "ALLOWED_HOSTS": (
         "",
         "Host names the server answers to besides IP addresses and `localhost`: names "
         "(comma-separated or a JSON list) or `*`; empty: checked with `AUTH=none` only",
+    ),
+    "COMPILE_BUDGET_SECONDS": (
+        20.0,
+        "Longest the simulated compiler may work on one program (past it: `SystemError`)",
     ),
     # Simulated lifecycle (README "Simulated lifecycle"): seconds per phase, times the scale.
     "SIMULATION_SCALE": (

@@ -68,6 +68,7 @@ class PartialRequest:
     deadline: float
     data: bytearray = dataclasses.field(default_factory=bytearray)
     size: int | None = None  # head plus body, once the head is known
+    searched: int = 0  # where the head's end can still start (each byte is searched once)
 
 
 def envelope(error: ApiError) -> bytes:
@@ -96,12 +97,13 @@ def parse_error(exc: Exception) -> ApiError:
     return InvalidHttpRequest(reason=reason)
 
 
-def request_size(data: bytearray, max_body: int, max_head: int) -> int | None:
+def request_size(data: bytearray, start: int, max_body: int, max_head: int) -> int | None:
     """Bytes that make the whole request, once its head is in `data`; None while unknown.
 
-    A request whose body the thread reads itself counts as its head only.
+    The head's end is looked for from `start` on. A request whose body the thread reads
+    itself counts as its head only.
     """
-    end = data.find(HEAD_END)
+    end = data.find(HEAD_END, start)
     if end < 0:
         # An oversized head goes to the parser, which refuses it.
         return len(data) if len(data) > max_head else None
@@ -203,7 +205,10 @@ class RequestReadingWorker(ThreadWorker):
     def is_complete(self, pending: PartialRequest) -> bool:
         """Whether the buffered bytes hold the whole request (its size known once its head is)."""
         if pending.size is None:
-            pending.size = request_size(pending.data, self.max_body, self.max_head)
+            pending.size = request_size(
+                pending.data, pending.searched, self.max_body, self.max_head
+            )
+            pending.searched = max(0, len(pending.data) - len(HEAD_END) + 1)
         return pending.size is not None and len(pending.data) >= pending.size
 
     def stop_reading(self, conn) -> PartialRequest:

@@ -52,15 +52,22 @@ def envelope_of(answer: bytes) -> tuple[int, dict]:
     return int(head.split(b" ", 1)[0]), json.loads(body)
 
 
+def create_request(name: str) -> bytes:
+    """The bytes of a complete Create Pipeline request that closes its connection."""
+    body = json.dumps({"name": name, "program_code": ""}).encode()
+    return (
+        b"POST /v0/pipelines HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+
+
 def test_a_request_that_takes_too_long_gets_a_json_408(tmp_path):
     env = {"PIPELINE_STORE_REQUEST_TIMEOUT_SECONDS": "1"}
     with gunicorn_server(tmp_path, workers=1, env=env) as (url, _):
         port = int(url.rsplit(":", 1)[1])
-        body = json.dumps({"name": "pieces", "program_code": ""}).encode()
-        complete = (
-            b"POST /v0/pipelines HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
-        )
+        complete = create_request("pieces")
+        split_one = create_request("split")
+        split = split_one.index(b"\r\n\r\n")
         exchanges = {
             "head_never_ends": [b"GET /v0/pipelines HTTP/1.1\r\nHost: 127.0.0.1\r\n"],
             "body_never_ends": [complete[:-5]],
@@ -76,6 +83,8 @@ def test_a_request_that_takes_too_long_gets_a_json_408(tmp_path):
             ],
             # Slow but within the limit: a POST arriving in pieces is served.
             "in_pieces": [complete[i : i + 40] for i in range(0, len(complete), 40)],
+            # The blank line ending the head split across two reads.
+            "head_end_split": [split_one[: split + 2], split_one[split + 2 :]],
         }
         with concurrent.futures.ThreadPoolExecutor(len(exchanges)) as pool:
             futures = {
@@ -93,4 +102,5 @@ def test_a_request_that_takes_too_long_gets_a_json_408(tmp_path):
     assert answers["second_never_ends"].startswith(b"HTTP/1.1 200 ")
     assert answers["pipelined_never_ends"].startswith(b"HTTP/1.1 200 ")
     assert answers["in_pieces"].startswith(b"HTTP/1.1 201 "), answers["in_pieces"]
-    assert [pipeline["name"] for pipeline in listed] == ["pieces"]
+    assert answers["head_end_split"].startswith(b"HTTP/1.1 201 "), answers["head_end_split"]
+    assert sorted(pipeline["name"] for pipeline in listed) == ["pieces", "split"]
