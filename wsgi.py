@@ -1,4 +1,4 @@
-"""WSGI entry point: `gunicorn -w 4 wsgi:app`."""
+"""WSGI entry point: `gunicorn --config python:app.gunicorn_conf wsgi:app` (see README)."""
 
 from app import serve_app
 

@@ -28,13 +28,13 @@ from tests.slow_clients import still_open  # noqa: E402
 from tests.slow_clients import timed_requests  # noqa: E402
 
 CONFIGURATIONS = {
-    "pipeline-store (gunicorn_conf)": (),
-    "stock gthread, 8 threads": ("--worker-class", "gthread"),
-    "stock sync (serve before)": ("--worker-class", "sync", "--threads", "1"),
+    "pipeline-store (gunicorn_conf)": [],
+    "stock gthread, 8 threads": ["--worker-class", "gthread"],
+    "stock sync (serve before)": ["--worker-class", "sync", "--threads", "1"],
 }
 
 
-def run(name: str, args: tuple, slow: int, count: int) -> dict:
+def run(name: str, args: list[str], slow: int, count: int) -> dict:
     """Measure one server configuration under the attack."""
     with (
         tempfile.TemporaryDirectory() as folder,
