@@ -43,10 +43,24 @@ def test_sql_error_outcome():
 
 
 def test_connector_error_is_sql_error_with_exit_code_zero():
-    out = compile_program("CREATE TABLE t (x INT) WITH ('connectors' = 'nope');")
+    out = compile_program(
+        "CREATE TABLE t (x INT) WITH ('connectors' = "
+        '\'[{"name": "c", "transport": {"name": "datagen", "config": {"rows": 1}}}]\');'
+    )
     assert out.final_status == "SqlError"
     assert out.sql_compilation["exit_code"] == 0
     assert out.sql_compilation["messages"][0]["error_type"] == "ConnectorGenerationError"
+
+
+def test_connectors_that_are_not_json_stop_the_compiler():
+    out = compile_program("CREATE TABLE t (x INT) WITH ('connectors' = 'nope');")
+    assert out.final_status == "SqlError"
+    assert out.sql_compilation["exit_code"] == 1
+    [message] = out.sql_compilation["messages"]
+    assert message["message"] == (
+        "'connectors' is not legal JSON: Unrecognized token 'nope': was expecting "
+        "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+    )
 
 
 def test_program_error_helpers_follow_lifecycle_a2():

@@ -1,19 +1,21 @@
 # ruff: noqa: E501  (the tables quote whole compiler messages on one line each)
 """Table-driven: invalid programs fail with upstream's exact messages, valid ones compile.
 
-The SDK's exception text is produced by the real `feldera` SDK's own code
-(FelderaClient._wait_for_compilation) reading the stored record pipeline-store would serve.
+`tests/test_compiler_connectors.py` holds the same tables for `'connectors'` declarations.
 """
 
 import pytest
-from feldera.rest.feldera_client import FelderaClient
-from feldera.rest.pipeline import Pipeline
 
 from app.compiler import compile_program
+from tests.compiler_checks import STOPPING
+from tests.compiler_checks import check_invalid
+from tests.compiler_checks import check_warned
+from tests.compiler_checks import sdk_text
 
 T = "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, name VARCHAR, d DATE, b BOOLEAN, x DOUBLE);\n"
 U = "CREATE TABLE u (id INT NOT NULL PRIMARY KEY, t_id INT, amount DECIMAL(10, 2));\n"
-STOPPING = ("Compilation error", "Stopping compilation due to errors")
+LENIENT = "\nYou can allow this behavior using the --lenient compiler flag"
+RAW_SELECT = "Raw 'SELECT' statements are not supported; did you forget to CREATE VIEW?: "
 ABORTING = ("Compilation error", "aborting.")
 PLUS_FORMS = (
     "'<NUMERIC> + <NUMERIC>'\n'<DATETIME_INTERVAL> + <DATETIME_INTERVAL>'\n"
@@ -146,6 +148,56 @@ INVALID = {
         T + "CREATE VIEW v AS SELEC id FROM t;",
         [("Error parsing SQL", 'Encountered "SELEC" at line 2, column 18.\nWas expecting: SELECT, WITH, VALUES or (')],
     ),
+    "two view columns named alike (a join)": (
+        T + U + "CREATE VIEW v AS SELECT t.id, u.id FROM t JOIN u ON t.id = u.t_id;",
+        [("Duplicate column", "View 'v' contains two columns with the same name 'id'" + LENIENT), STOPPING],
+    ),
+    "two view columns named alike (aliases)": (
+        T + "CREATE VIEW v AS SELECT id AS k, name AS k FROM t;",
+        [("Duplicate column", "View 'v' contains two columns with the same name 'k'" + LENIENT), STOPPING],
+    ),
+    "raw SELECT": (
+        T + "SELECT id, name FROM t WHERE id > 1;",
+        [("Not supported", RAW_SELECT + "SELECT `id`, `name`\nFROM `t`\nWHERE `id` > 1")],
+    ),
+    "raw SELECT with a join, grouping and a limit": (
+        T + U + "select t.id as k, count(*) from t join u on t.id = u.t_id where not (x > 1 or b)"
+        " group by t.id order by k desc limit 5;",
+        [("Not supported", RAW_SELECT + "SELECT `t`.`id` AS `k`, COUNT(*)\nFROM `t`\nINNER JOIN `u` ON `t`.`id` = `u`.`t_id`"
+          "\nWHERE NOT (`x` > 1 OR `b`)\nGROUP BY `t`.`id`\nORDER BY `k` DESC\nFETCH NEXT 5 ROWS ONLY")],
+    ),
+    "raw SELECT stops before later errors": (
+        T + "SELECT * FROM t;\nCREATE VIEW v AS SELECT * FROM nope;",
+        [("Not supported", RAW_SELECT + "SELECT *\nFROM `t`")],
+    ),
+    "CREATE OR REPLACE VIEW": (
+        T + "CREATE OR REPLACE VIEW v AS SELECT id FROM t;",
+        [("Not supported", "OR REPLACE not supported")],
+    ),
+    "CREATE TABLE IF NOT EXISTS": (
+        "CREATE TABLE IF NOT EXISTS t (x INT);",
+        [("Not supported", "IF NOT EXISTS not supported")],
+    ),
+    "CREATE VIEW IF NOT EXISTS": (
+        T + "CREATE VIEW IF NOT EXISTS v AS SELECT id FROM t;",
+        [("Not supported", "IF NOT EXISTS not supported")],
+    ),
+    "unknown table property": (
+        "CREATE TABLE t (x INT) WITH ('connector' = '[]');",
+        [("Compilation error", "Unknown table property 'connector'")],
+    ),
+    "unknown view property": (
+        T + "CREATE VIEW v WITH ('emit' = 'id') AS SELECT id FROM t;",
+        [("Compilation error", "Unknown view property 'emit'")],
+    ),
+    "materialized that is not a boolean": (
+        "CREATE TABLE t (x INT) WITH ('materialized' = 'yes');",
+        [("Compilation error", "Expected a boolean value for property 'materialized'")],
+    ),
+    "warnings made errors": (
+        "SET FELDERA_WARNINGS_ARE_ERRORS = ON;\nCREATE TABLE t (x INT, y INT);\nCREATE VIEW v AS SELECT x FROM t;",
+        [("Unused column", "Column 'y' of table 't' is unused"), STOPPING],
+    ),
     "warning kept beside an error": (
         "CREATE TABLE t (a DECIMAL);\nCREATE VIEW v AS SELECT b FROM t;",
         [
@@ -275,44 +327,96 @@ VALID = {
         "",
         {"v": ["ys"], "w": ["first_", "total"]},
     ),
+    "unused columns with two consumers": (
+        "CREATE TABLE t (x INT, y INT);\nCREATE VIEW v AS SELECT x FROM t;\nCREATE VIEW w AS SELECT x FROM t;",
+        "",
+        {"v": ["x"], "w": ["x"]},
+    ),
+    "unused columns of a self-join": (
+        "CREATE TABLE t (x INT, y INT);\nCREATE VIEW v AS SELECT a.x FROM t a JOIN t b ON a.x = b.x;",
+        "",
+        {"v": ["x"]},
+    ),
+    "unused columns of a CTE used twice": (
+        "CREATE TABLE t (x INT, y INT);\n"
+        "CREATE VIEW v AS WITH c AS (SELECT x FROM t) SELECT a.x FROM c a JOIN c b ON a.x = b.x;",
+        "",
+        {"v": ["x"]},
+    ),
+    "unused columns of a materialized table": (
+        "CREATE TABLE t (x INT, y INT) WITH ('materialized' = 'true');\nCREATE VIEW v AS SELECT x FROM t;",
+        "",
+        {"v": ["x"]},
+    ),
+    "unused columns of an indexed table": (
+        "CREATE TABLE t (x INT NOT NULL, y INT);\nCREATE INDEX ix ON t(x);\nCREATE VIEW v AS SELECT x FROM t;",
+        "",
+        {"v": ["x"]},
+    ),
+    "tables no view reads, a local view nothing reads": (
+        "CREATE TABLE s (x INT, y INT);\nCREATE TABLE t (x INT, y INT);\n"
+        "CREATE LOCAL VIEW l AS SELECT x FROM t;\nCREATE VIEW v AS SELECT 1 AS one;",
+        "",
+        {"v": ["one"]},
+    ),
+    "SELECT * over a join renames the second id": (
+        "CREATE TABLE a (id INT, p INT);\nCREATE TABLE b (id INT, q INT);\n"
+        "CREATE VIEW v AS SELECT * FROM a JOIN b ON a.p = b.q;",
+        "",
+        {"v": ["id", "p", "id0", "q"]},
+    ),
+}  # fmt: skip
+# Valid programs upstream compiles with warnings: name: [(error_type, message)].
+VALID_WARNINGS = {
+    "join, aggregate, HAVING, ORDER BY": [("Unused column", "Column 'name' of table 'customers' is unused")],
+    "GROUP BY an expression": [("Unused column", "Column 'b' of table 't' is unused")],
+    "ROW fields": [("Unused column", "Column 'id' of table 'p' is unused")],
 }  # fmt: skip
 
-
-class _StoredPipeline(FelderaClient):
-    """The SDK's client reading one stored record instead of a server."""
-
-    def __init__(self, record: dict):  # no HTTP client: only get_pipeline is used
-        self.record = record
-
-    def get_pipeline(self, pipeline_name, field_selector=None):
-        return Pipeline.from_dict(dict(self.record))
-
-
-def sdk_text(outcome) -> str:
-    """The RuntimeError text `create_pipeline(..., wait=True)` raises for this outcome."""
-    record = {
-        "name": "p",
-        "program_status": outcome.final_status,
-        "program_error": outcome.program_error_final(),
-        "program_info": outcome.program_info,
-        "program_version": 1,
-    }
-    with pytest.raises(RuntimeError) as raised:
-        _StoredPipeline(record)._wait_for_compilation("p")
-    return str(raised.value)
+# name: (program, [(error_type, message)], {table: [unused columns]}): compiles, with warnings.
+WARNED = {
+    "unused column": (
+        "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, name VARCHAR, n INT);\nCREATE VIEW v AS SELECT id, n FROM t;",
+        [("Unused column", "Column 'name' of table 't' is unused")],
+        {"t": ["name"]},
+    ),
+    "key columns are never unused": (
+        "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, a INT, b INT);\nCREATE VIEW v AS SELECT COUNT(*) AS n FROM t;",
+        [("Unused column", "Column 'a' of table 't' is unused"), ("Unused column", "Column 'b' of table 't' is unused")],
+        {"t": ["a", "b"]},
+    ),
+    "unused through a local view": (
+        "CREATE TABLE t (x INT, y INT);\nCREATE LOCAL VIEW l AS SELECT x FROM t;\nCREATE VIEW v AS SELECT * FROM l;",
+        [("Unused column", "Column 'y' of table 't' is unused")],
+        {"t": ["y"]},
+    ),
+    "one warning silenced, another kept": (
+        "SET FELDERA_IGNORE_WARNING_DECIMAL_precision_and_scale_unspecified = ON;\n"
+        "CREATE TABLE t (a DECIMAL, b INT);\nCREATE VIEW v AS SELECT a FROM t;",
+        [("Unused column", "Column 'b' of table 't' is unused")],
+        {"t": ["b"]},
+    ),
+    "materialized property on a view": (
+        T + "CREATE VIEW v WITH ('materialized' = 'true') AS SELECT * FROM t;",
+        [("Materialized property not used", "The 'materialized' property for views is not used, please use 'CREATE MATERIALIZED VIEW' instead")],
+        {},
+    ),
+    "FOREIGN KEY to an undeclared table": (
+        "CREATE TABLE o (id INT NOT NULL PRIMARY KEY, c INT FOREIGN KEY REFERENCES cust(id));\nCREATE VIEW v AS SELECT * FROM o;",
+        [("Table not found", "Table 'cust', referred in FOREIGN KEY constraint of table 'o', does not exist")],
+        {},
+    ),
+    "LATENESS on an undeclared view": (
+        T + "CREATE VIEW v AS SELECT * FROM t;\nLATENESS w.d INTERVAL 1 DAY;",
+        [("No such view", "View 'w' used in LATENESS statement not found")],
+        {},
+    ),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(("code", "expected"), INVALID.values(), ids=INVALID.keys())
 def test_invalid_program_fails_with_upstreams_messages(code, expected):
-    outcome = compile_program(code)
-    assert (outcome.sql_status, outcome.final_status) == ("SqlError", "SqlError")
-    messages = outcome.sql_compilation["messages"]
-    assert [(m["error_type"], m["message"]) for m in messages] == expected
-    assert outcome.sql_compilation["exit_code"] == 1
-    text = "".join(
-        f"{m['error_type']}\n{m['message']}\nCode snippet:\n{m['snippet']}" for m in messages
-    )
-    assert sdk_text(outcome) == "Pipeline p failed to compile:\n" + text
+    check_invalid(code, expected)
 
 
 def test_worked_example_a_exactly():
@@ -394,14 +498,23 @@ def test_rust_syntax_error_quotes_the_users_line():
     assert "/src/udf.rs:2:" in stderr and "2 |     let y = ;\n" in stderr
 
 
-@pytest.mark.parametrize(("code", "udf_rust", "columns"), VALID.values(), ids=VALID.keys())
-def test_valid_program_compiles_with_its_schema(code, udf_rust, columns):
+@pytest.mark.parametrize("name", VALID)
+def test_valid_program_compiles_with_its_schema(name):
+    code, udf_rust, columns = VALID[name]
     outcome = compile_program(code, udf_rust)
     assert outcome.final_status == "Success", outcome.sql_compilation
-    assert outcome.sql_compilation == {"exit_code": 0, "messages": []}
+    messages = outcome.sql_compilation["messages"]
+    assert outcome.sql_compilation["exit_code"] == 0
+    assert [(m["error_type"], m["message"]) for m in messages] == VALID_WARNINGS.get(name, [])
+    assert all(m["warning"] for m in messages)
     outputs = outcome.program_info["schema"]["outputs"]
     assert outputs[0]["name"] == "error_view"
     assert {r["name"]: [f["name"] for f in r["fields"]] for r in outputs[1:]} == columns
+
+
+@pytest.mark.parametrize(("code", "expected", "unused"), WARNED.values(), ids=WARNED.keys())
+def test_program_compiles_with_upstreams_warnings(code, expected, unused):
+    check_warned(code, expected, unused)
 
 
 def test_warnings_sit_beside_a_success():
@@ -420,4 +533,5 @@ def test_warnings_sit_beside_a_success():
 
 
 def test_counts():
-    assert len(INVALID) + len(VALID) >= 40
+    assert len(INVALID) >= 40
+    assert len(VALID) + len(WARNED) >= 25

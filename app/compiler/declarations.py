@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.compiler.messages import COMPILATION_ERROR
 from app.compiler.messages import DUPLICATE_DECLARATION
 from app.compiler.messages import DUPLICATE_NAME
 from app.compiler.messages import NO_SUCH_COLUMN
@@ -89,3 +90,24 @@ def lateness_warning(stmt: Statement, known: dict) -> list[SqlProblem]:
         return []
     text = f"View '{name}' used in LATENESS statement not found"
     return [SqlProblem("No such view", text, stmt.start, stmt.end, warning=True)]
+
+
+# WITH properties the compiler knows; any other key stops compilation (spec §1.5).
+TABLE_PROPERTIES = ("connectors", "materialized", "append_only", "skip_unused_columns")
+VIEW_PROPERTIES = ("connectors", "materialized", "emit_final")
+_BOOLEAN_PROPERTIES = ("materialized", "append_only", "skip_unused_columns")
+
+
+def check_properties(stmt: Statement, kind: str) -> None:
+    """Raise the first unknown property key, or a non-boolean value of a boolean property."""
+    known = TABLE_PROPERTIES if kind == "table" else VIEW_PROPERTIES
+    for prop in (stmt.properties or {}).values():
+        if prop.key not in known:
+            text = f"Unknown {kind} property '{prop.key}'"
+            raise SqlProblem(COMPILATION_ERROR, text, prop.key_start, prop.key_end)
+    if kind != "table":
+        return
+    for prop in (stmt.properties or {}).values():
+        if prop.key in _BOOLEAN_PROPERTIES and prop.value.strip().lower() not in ("true", "false"):
+            text = f"Expected a boolean value for property '{prop.key}'"
+            raise SqlProblem(COMPILATION_ERROR, text, prop.value_start, prop.value_end)

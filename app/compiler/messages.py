@@ -15,6 +15,7 @@ NULLABLE_KEY_ERROR = "PRIMARY KEY cannot be nullable"
 DUPLICATE_DECLARATION = "Duplicate declaration"
 DUPLICATE_NAME = "Duplicate name"
 NO_SUCH_COLUMN = "No such column"
+NOT_SUPPORTED = "Not supported"
 # Trailers the compiler adds when it stops after errors it reported without throwing.
 ABORTING = "aborting."
 STOPPING = "Stopping compilation due to errors"

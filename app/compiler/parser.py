@@ -39,6 +39,8 @@ class Property:
     value_position: dict
     value_start: int
     value_end: int
+    key_start: int = 0
+    key_end: int = 0
 
     def as_json(self) -> dict:
         """Render as the schema's PropertyValue."""
@@ -93,6 +95,8 @@ class Statement:
     target: Token | None = None  # CREATE INDEX ... ON <target>; LATENESS <target>.column
     problems: list = field(default_factory=list)  # found while parsing, reported on validation
     parsed: Any = None  # the query's ParsedQuery (views and raw queries)
+    unsupported: str | None = None  # OR REPLACE / IF NOT EXISTS: parsed, then refused
+    option: tuple[str, str] | None = None  # SET name = value
 
     @property
     def start(self) -> int:
@@ -119,9 +123,15 @@ class StatementParser:
         first = self.s.peek()
         if first.is_word("CREATE"):
             self.s.pos += 1
-            if self.s.word("OR"):
+            or_replace = self.s.word("OR")
+            if or_replace:
                 self.s.expect_word("REPLACE")
-            return self._create()
+            stmt = self._create()
+            if or_replace:
+                stmt.unsupported = "OR REPLACE not supported"
+            return stmt
+        if first.is_word("SET"):
+            return self._set()
         if first.is_word("DECLARE"):
             self.s.pos += 1
             self.s.expect_word("RECURSIVE")
@@ -151,10 +161,23 @@ class StatementParser:
         raise self.s.error(tok, "TABLE, VIEW, TYPE, FUNCTION or INDEX")
 
     def _named(self, kind: str) -> Statement:
-        self.s.words("IF", "NOT", "EXISTS")  # optional, and changes nothing here
+        if_not_exists = self.s.words("IF", "NOT", "EXISTS")
         tok = self.s.identifier("a name")
         name, case_sensitive = canonical(tok)
-        return Statement(kind, self.tokens, name, case_sensitive, tok.text, tok)
+        stmt = Statement(kind, self.tokens, name, case_sensitive, tok.text, tok)
+        if if_not_exists:
+            stmt.unsupported = "IF NOT EXISTS not supported"
+        return stmt
+
+    def _set(self) -> Statement:
+        """SET option = value (Calcite's SqlSetOption); the compiler reads some options."""
+        self.s.pos += 1
+        name = self.s.identifier("an option name")
+        self.s.expect_op("=")
+        value = self.s.next("a value")
+        stmt = Statement("set", self.tokens)
+        stmt.option = (name.value, value.value)
+        return self._finish(stmt)
 
     def _finish(self, stmt: Statement) -> Statement:
         if not self.s.at_end():
@@ -270,6 +293,8 @@ class StatementParser:
                 self.source.span(value.start, value.end),
                 value.start,
                 value.end,
+                key.start,
+                key.end,
             )
             if self.s.op(")"):
                 return props

@@ -9,8 +9,12 @@ from dataclasses import field
 from app.compiler.budget import Budget
 from app.compiler.budget import check_nesting
 from app.compiler.budget import check_size
+from app.compiler.connector_checks import check_connectors
 from app.compiler.connectors import ConnectorError
-from app.compiler.connectors import connectors_for
+from app.compiler.connectors import Relation
+from app.compiler.connectors import generate
+from app.compiler.connectors import sql_name
+from app.compiler.declarations import check_properties
 from app.compiler.declarations import duplicate_declaration
 from app.compiler.declarations import foreign_key_warnings
 from app.compiler.declarations import lateness_warning
@@ -24,6 +28,7 @@ from app.compiler.lexer import split_statements
 from app.compiler.lexer import tokenize
 from app.compiler.messages import ABORTING
 from app.compiler.messages import CONNECTOR_ERROR
+from app.compiler.messages import NOT_SUPPORTED
 from app.compiler.messages import PARSE_ERROR
 from app.compiler.messages import STOPPING
 from app.compiler.messages import SqlProblem
@@ -41,6 +46,10 @@ from app.compiler.types import column_type
 from app.compiler.types import relation_field
 from app.compiler.udf import STUBS_HEADER
 from app.compiler.udf import stub
+from app.compiler.unparse import unparse
+from app.compiler.unused import Reader
+from app.compiler.unused import unused_columns
+from app.compiler.view_columns import duplicate_columns
 from app.compiler.views import Catalog
 from app.compiler.views import analyze_query
 
@@ -97,7 +106,8 @@ class _Program:
         self.catalog = Catalog({}, user_types)
         self.recursive: dict[str, list[dict]] = {}  # DECLARE RECURSIVE VIEW columns
         self.udfs: list[Statement] = []
-        self.used: set[tuple[str | None, str]] = set()
+        self.readers: list[Reader] = []
+        self.options: dict[str, str] = {}  # SET options, upper-cased names
         self.reports: list[SqlProblem] = []
 
     @property
@@ -112,6 +122,8 @@ class _Program:
             if not problem.warning:
                 raise problem
             self.reports.append(problem)
+        if stmt.unsupported is not None:
+            raise SqlProblem(NOT_SUPPORTED, stmt.unsupported, stmt.start, stmt.end)
         if stmt.kind == "table":
             self._table(stmt)
         elif stmt.kind == "view":
@@ -129,7 +141,10 @@ class _Program:
         elif stmt.kind == "lateness":
             self.reports.extend(lateness_warning(stmt, self.known))
         elif stmt.kind == "query":
-            self._query(stmt)
+            self._raw_query(stmt)
+        elif stmt.kind == "set":
+            name, value = stmt.option
+            self.options[name.upper()] = value.upper()
 
     def _claim(self, stmt: Statement) -> bool:
         """Record the relation's name; a name declared before is reported, and False returned."""
@@ -140,12 +155,29 @@ class _Program:
         self.declared_by[stmt.name] = stmt
         return True
 
-    def _query(self, stmt: Statement) -> list[dict] | None:
+    def _query(self, stmt: Statement, reader: Reader | None = None) -> list[dict] | None:
         if stmt.parsed.problem is not None:
             raise stmt.parsed.problem
         result = analyze_query(stmt.parsed, self.catalog, self.budget)
-        self.used |= result.used
+        if reader is not None:
+            reader.reads, reader.used = result.reads, result.used
         return result.fields
+
+    def _raw_query(self, stmt: Statement) -> None:
+        """INSERT INTO a table is a program's data; any other query is refused (spec §1.4)."""
+        if stmt.tokens[0].is_word("INSERT"):
+            self._query(stmt)
+            return
+        if stmt.parsed.problem is not None:
+            raise stmt.parsed.problem
+        shown = unparse(stmt.parsed.tree) or self.source.text[stmt.start : stmt.end]
+        text = f"Raw 'SELECT' statements are not supported; did you forget to CREATE VIEW?: {shown}"
+        raise SqlProblem(NOT_SUPPORTED, text, stmt.start, stmt.end)
+
+    def _connectors(self, stmt: Statement, kind: str) -> None:
+        prop = (stmt.properties or {}).get("connectors")
+        if prop is not None:
+            self.reports.extend(check_connectors(self.source, prop, kind, stmt.name))
 
     def _table(self, stmt: Statement) -> None:
         claimed = self._claim(stmt)
@@ -155,6 +187,8 @@ class _Program:
             self.reports.append(trailer(ABORTING))
             raise _Stop
         self.reports.extend(foreign_key_warnings(stmt, self.known))
+        check_properties(stmt, "table")
+        self._connectors(stmt, "table")
         relation = {"name": stmt.name, "case_sensitive": stmt.case_sensitive, "fields": []}
         for col in stmt.columns:
             entry = relation_field(col.name, col.case_sensitive, col.ctype)
@@ -176,8 +210,12 @@ class _Program:
 
     def _view(self, stmt: Statement) -> None:
         claimed = stmt.name in self.recursive or self._claim(stmt)
+        check_properties(stmt, "view")
         self.reports.extend(materialized_view_warning(stmt))
-        fields = self._query(stmt) or []
+        self._connectors(stmt, "view")
+        reader = Reader(stmt.name, stmt.view_kind != "local", [])
+        fields = self._query(stmt, reader) or []
+        self.reports.extend(duplicate_columns(stmt))
         if stmt.column_names:
             fields = [
                 relation_field(
@@ -196,6 +234,7 @@ class _Program:
         relation["materialized"] = stmt.view_kind == "materialized"
         if not claimed:
             return
+        self.readers.append(reader)
         if stmt.view_kind != "local":
             self.views.append((stmt, relation))
         self.known[stmt.name] = relation["fields"]
@@ -210,36 +249,43 @@ class _Program:
             if column not in names:
                 text = f"Column '{column}' not found in table '{name}'"
                 raise validation_error(text, tok.start, tok.end)
+        # An index is one more consumer of what it indexes.
+        used = {(name, column) for column, _ in stmt.primary_key or []}
+        self.readers.append(Reader(None, True, [name], used))
 
-    def finish_unused(self) -> None:
-        """Mark table columns that no view reads."""
-        for stmt, relation in self.tables:
-            for entry in relation["fields"]:
-                name = entry["name"]
-                entry["unused"] = (stmt.name, name) not in self.used and (
-                    None,
-                    name,
-                ) not in self.used
+    def finish(self) -> None:
+        """Add the optimizer's warnings, then apply the SET options about warnings."""
+        self.reports.extend(unused_columns(self.tables, self.readers))
+        ignored = {
+            name.removeprefix("FELDERA_IGNORE_WARNING_")
+            for name, value in self.options.items()
+            if name.startswith("FELDERA_IGNORE_WARNING_") and value in ("ON", "TRUE")
+        }
+        self.reports = [
+            p
+            for p in self.reports
+            if not (p.warning and p.error_type.replace(" ", "_").upper() in ignored)
+        ]
+        if self.options.get("FELDERA_WARNINGS_ARE_ERRORS") in ("ON", "TRUE"):
+            for problem in self.reports:
+                problem.warning = False
+            if self.reports:
+                self.reports.append(trailer(STOPPING))
 
     def connectors(self) -> tuple[dict, dict]:
         """Build input/output connectors; a bad declaration raises SqlProblem."""
-        inputs: dict[str, dict] = {}
-        outputs: dict[str, dict] = {}
-        for pairs, target, direction in (
-            (self.tables, inputs, "input"),
-            (self.views, outputs, "output"),
-        ):
+        relations = []
+        for pairs, is_input in ((self.tables, True), (self.views, False)):
             for stmt, _ in pairs:
                 prop = (stmt.properties or {}).get("connectors")
-                if prop is None:
-                    continue
-                try:
-                    target.update(connectors_for(stmt.name, stmt.written, prop.value, direction))
-                except ConnectorError as err:
-                    raise SqlProblem(
-                        CONNECTOR_ERROR, str(err), prop.value_start, prop.value_end
-                    ) from None
-        return inputs, outputs
+                if prop is not None:
+                    written = sql_name(stmt.name, stmt.case_sensitive)
+                    span = (prop.value_start, prop.value_end)
+                    relations.append(Relation(stmt.name, written, prop.value, is_input, span))
+        try:
+            return generate(relations)
+        except ConnectorError as err:
+            raise SqlProblem(CONNECTOR_ERROR, str(err), *err.relation.span) from None
 
     def stubs(self) -> str:
         """Return the udf_stubs text: the fixed header plus one stub per body-less function."""
@@ -295,6 +341,8 @@ def derive_program_info(program_code: str, budget: Budget | None = None) -> SqlR
     else:
         if any(not p.warning for p in program.reports):
             program.reports.append(trailer(STOPPING))
+        else:
+            program.finish()
     udfs = [Udf(f.name, f.params) for f in program.udfs]
     reported = [problem_message(source, p) for p in program.reports]
     if any(not m["warning"] for m in reported):
@@ -304,7 +352,6 @@ def derive_program_info(program_code: str, budget: Budget | None = None) -> SqlR
     except SqlProblem as problem:
         message = {**problem_message(source, problem), "snippet": None}
         return SqlResult(None, [*reported, message], 0, udfs, comments)
-    program.finish_unused()
     info = {
         "schema": {
             "inputs": [relation for _, relation in program.tables],

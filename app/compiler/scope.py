@@ -107,7 +107,12 @@ class Resolver:
     def resolve(self, col: exp.Column, scope: Scope) -> tuple[Source, dict] | None:
         """Return (source, field) of a column reference; None when it cannot be known."""
         if col.args.get("db") is not None or isinstance(col.this, exp.Star):
-            return None  # catalog-qualified names and t.* are left alone
+            # catalog-qualified names (or ROW fields) and t.* are left alone; any part may
+            # name a column, so all count as read.
+            for part in ("catalog", "db", "table"):
+                if col.args.get(part) is not None:
+                    self.used.add((None, canon(col.args[part])))
+            return None
         qualifier = col.args.get("table")
         if qualifier is None:
             return self._unqualified(col, scope)
@@ -120,7 +125,9 @@ class Resolver:
             if len(found) > 1 and name not in level.shared and all(s.known for s, _ in found):
                 raise validation_error(f"Column '{name}' is ambiguous", *self.spans.of(col))
             if found:
-                self._mark(*found[0])
+                # JOIN ... USING (c) reads c on both sides.
+                for src, f in found if name in level.shared else found[:1]:
+                    self._mark(src, f)
                 return found[0]
             if name in level.aliases:
                 return None
@@ -142,6 +149,7 @@ class Resolver:
         if src is None:
             # `r.f` may read field f of a ROW column r.
             if self._is_column(key, scope) or not scope.complete():
+                self.used.add((None, key))
                 return None
             raise validation_error(f"Table '{key}' not found", *self.spans.of(col.args["table"]))
         f = src.find(name)

@@ -21,6 +21,7 @@ from app.compiler.scope import canon
 from app.compiler.scope import quoted
 from app.compiler.scope import unknown_relation
 from app.compiler.spans import Spans
+from app.compiler.stream import canonical
 from app.compiler.types import column_type
 from app.compiler.types import relation_field
 from app.compiler.types import with_nullable
@@ -47,19 +48,39 @@ class QueryResult:
 
     fields: list[dict] | None
     used: set[tuple[str | None, str]] = field(default_factory=set)
+    reads: list[str] = field(default_factory=list)  # relations read, once per reference
 
 
 def analyze_query(parsed: ParsedQuery, catalog: Catalog, budget: Budget) -> QueryResult:
     """Validate a parsed query (raising SqlProblem) and return its columns."""
     if parsed.tree is None:
         names, used = fallback_query(parsed.tokens, catalog.relations)
-        return QueryResult(names, used)
+        # How often each relation is read is unknown here: count every mention twice.
+        mentioned = [canonical(t)[0] for t in parsed.tokens if t.kind in ("ident", "qident")]
+        reads = [name for name in mentioned if name in catalog.relations] * 2
+        return QueryResult(names, used, reads)
     analyzer = _Analyzer(catalog, Spans(parsed.tokens, parsed.offset), budget)
+    analyzer.used |= _hidden_columns(parsed.tokens)
     if isinstance(parsed.tree, exp.Insert):
         analyzer.insert_target(parsed.tree)
         return QueryResult(None, analyzer.used)
     fields = analyzer.fields_of(parsed.tree, {}, None)
-    return QueryResult(fields, analyzer.used)
+    return QueryResult(fields, analyzer.used, analyzer.reads)
+
+
+def _hidden_columns(tokens: list) -> set[tuple[str | None, str]]:
+    """Names inside MATCH_CONDITION (...), which the parser never sees: all count as read."""
+    hidden: set[tuple[str | None, str]] = set()
+    depth, inside = 0, False
+    for tok in tokens:
+        inside = inside or tok.is_word("MATCH_CONDITION")
+        if not inside:
+            continue
+        depth += tok.is_op("(") - tok.is_op(")")
+        if tok.kind in ("ident", "qident"):
+            hidden.add((None, canonical(tok)[0]))
+        inside = depth > 0 or tok.is_word("MATCH_CONDITION")
+    return hidden
 
 
 def _uniquify(fields: list[dict]) -> list[dict]:
@@ -99,6 +120,8 @@ class _Analyzer:
         self.budget = budget
         self.used: set[tuple[str | None, str]] = set()
         self.resolver = Resolver(spans, self.used)
+        self.reads: list[str] = []
+        self.cte_reads: dict[int, list[str]] = {}  # id of a CTE's fields: what its body reads
 
     def fields_of(self, node: exp.Expression, ctes: dict, outer: Scope | None) -> list[dict]:
         """Validate a query node and return its output fields."""
@@ -133,8 +156,12 @@ class _Analyzer:
             return ctes
         ctes = dict(ctes)
         for cte in node.ctes:
+            # Calcite inlines a CTE wherever it is used: its reads count once per use.
+            outer_reads, self.reads = self.reads, []
             fields = self.fields_of(cte.this, ctes, outer)
-            ctes[canon(cte.args["alias"].this)] = self._rename(fields, cte.args["alias"])
+            renamed = self._rename(fields, cte.args["alias"])
+            self.cte_reads[id(renamed)], self.reads = self.reads, outer_reads
+            ctes[canon(cte.args["alias"].this)] = renamed
         return ctes
 
     def _rename(self, fields: list[dict], alias: exp.Expression | None) -> list[dict]:
@@ -292,8 +319,10 @@ class _Analyzer:
         if table.args.get("db") is not None:
             return None, [], False  # schema-qualified names are left alone
         if name in ctes:
+            self.reads.extend(self.cte_reads.get(id(ctes[name]), []))
             return None, ctes[name], True
         if name in self.catalog.relations:
+            self.reads.append(name)
             return name, self.catalog.relations[name], True
         if name in SYSTEM_RELATIONS:
             return None, [], False
