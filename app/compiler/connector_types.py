@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.compiler.serde_check import _MISSING
+from app.compiler.serde_check import REQUIRED
 from app.compiler.serde_check import AdjacentlyTagged
 from app.compiler.serde_check import Any_
 from app.compiler.serde_check import Bool
@@ -92,7 +92,7 @@ def _plain(node):
 
 
 def _opaque(name: str, *required: str) -> Struct:
-    return _Opaque(name, [(field, Any_(), _MISSING) for field in required])
+    return _Opaque(name, [(field, Any_(), REQUIRED) for field in required])
 
 
 # Every transport tag, in the order serde lists them, with its direction and config type
@@ -132,12 +132,12 @@ KNOWN_CONFIG_FIELDS = {
 }
 
 # serde_json::Value::default() is null.
-_FORMAT = Struct("FormatConfig", [("name", String(), _MISSING), ("config", Any_(), None)])
+_FORMAT = Struct("FormatConfig", [("name", String(), REQUIRED), ("config", Any_(), None)])
 _TRANSPORT = AdjacentlyTagged("TransportConfig", {k: v for k, (_, v) in TRANSPORTS.items()})
 CONNECTOR = Struct(
     "ConnectorConfig",
     [
-        ("transport", _TRANSPORT, _MISSING),
+        ("transport", _TRANSPORT, REQUIRED),
         ("preprocessor", Optional(Seq(Any_())), None),
         ("postprocessor", Optional(Seq(Any_())), None),
         ("format", Optional(_FORMAT), None),

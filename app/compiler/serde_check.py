@@ -179,11 +179,11 @@ class UnitEnum(Type):
         return node.value
 
 
-_MISSING = object()
+REQUIRED = object()  # the default of a field that must be given
 
 
 class Struct(Type):
-    """A derived struct: `fields` is [(name, type, default)], `_MISSING` marking required ones.
+    """A derived struct: `fields` is [(name, type, default)], REQUIRED marking required ones.
 
     `flattened` fields come from a `#[serde(flatten)]` member: serde reads them from a
     buffer, so their errors point at the end of the whole object.
@@ -216,7 +216,7 @@ class Struct(Type):
                 raise SerdeError(text, key.end)
         # serde_json has consumed the closing brace when a missing field is noticed.
         for name, _, default in self.fields:
-            if name not in given and default is _MISSING:
+            if name not in given and default is REQUIRED:
                 raise SerdeError(f"missing field `{name}`", node.end)
         for name, value in buffered.items():
             try:
