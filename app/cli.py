@@ -22,9 +22,10 @@ from app.pipelines.reads import export_pipelines
 @with_appcontext
 def init_db_command():
     """Create or upgrade the database (idempotent, never destructive)."""
-    path = storage.database_path(current_app)
-    version = storage.initialize(path, current_app.config["BUSY_TIMEOUT_MS"])
-    click.echo(f"Database ready at {path} (schema version {version}).")
+    version = verify(current_app)
+    click.echo(
+        f"Database ready at {storage.database_path(current_app)} (schema version {version})."
+    )
 
 
 @click.command("import")
@@ -63,7 +64,7 @@ def export_command(file):
 @with_appcontext
 def serve_command(host, port, workers, threads):
     """Serve the API with gunicorn (the database is initialised first)."""
-    storage.initialize(storage.database_path(current_app), current_app.config["BUSY_TIMEOUT_MS"])
+    verify(current_app)
     # The interpreter running this command has gunicorn, whatever PATH says. Every other
     # gunicorn setting comes from app/gunicorn_conf.py.
     argv = [sys.executable, "-m", "gunicorn", "--config", gunicorn_conf.CONFIG_ARGUMENT]
@@ -89,6 +90,14 @@ def init_app(app) -> None:
     """Register the commands on the app's `flask` CLI."""
     for command in COMMANDS:
         app.cli.add_command(command)
+
+
+def verify(app) -> int:
+    """Check the whole database file before serving; a damaged one is one line, not a trace."""
+    try:
+        return storage.verify(app)
+    except storage.StorageError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def make_app():

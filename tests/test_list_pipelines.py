@@ -147,7 +147,7 @@ def test_sql_rendering_matches_schema_dump(seeded_app, selector):
     """The lean SQL renderer returns exactly what the marshmallow schema documents."""
     with seeded_app.app_context():
         rows = get_store().pipelines
-        stored = rows.all()
+        stored = rows.get_many([pipeline_id for _, pipeline_id in rows.names_and_ids()])
         rendered = json.loads(rows.render_list(FIELD_SETS[selector]))
     schema = PipelineSchema(only=FIELD_SETS[selector])
     assert rendered == [schema.dump(record) for record in stored]

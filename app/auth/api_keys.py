@@ -8,9 +8,9 @@ import string
 from app import errors
 from app.auth.roles import MINTABLE_ROLES
 from app.auth.roles import rank
+from app.pipelines.context import Context
 from app.pipelines.validation import validate_name
 from app.storage import NameTaken
-from app.storage import Store
 from app.timeutil import uuid7
 
 API_KEY_PREFIX = "apikey:"
@@ -47,24 +47,26 @@ def describe(row: dict) -> dict:
     return {"id": row["id"], "name": row["name"], "role": row["role"]}
 
 
-def list_api_keys(store: Store, tenant_id: str) -> list[dict]:
+def list_api_keys(ctx: Context, tenant_id: str) -> list[dict]:
     """Every key of the tenant, in creation order."""
-    return [describe(row) for row in store.api_keys.list(tenant_id)]
+    return [describe(row) for row in ctx.store.api_keys.list(tenant_id)]
 
 
-def get_api_key(store: Store, tenant_id: str, name: str) -> dict:
+def get_api_key(ctx: Context, tenant_id: str, name: str) -> dict:
     """The tenant's key with this name, or UnknownApiKey."""
-    row = store.api_keys.get(tenant_id, name)
+    row = ctx.store.api_keys.get(tenant_id, name)
     if row is None:
         raise errors.UnknownApiKey(name=name)
     return describe(row)
 
 
-def create_api_key(store: Store, tenant_id: str, name: str, role: str, creator: str) -> dict:
+def create_api_key(ctx: Context, tenant_id: str, name: str, role: str | None, creator: str) -> dict:
     """Check role, name and uniqueness (upstream's order), store the hash; return the new key.
 
-    The answer (`id`, `name`, `api_key`) is the only time the key itself is shown.
+    An omitted role is `read`. The answer (`id`, `name`, `api_key`) is the only time the key
+    itself is shown.
     """
+    role = role or "read"
     check_mintable(role, creator)
     validate_name(
         name,
@@ -80,18 +82,18 @@ def create_api_key(store: Store, tenant_id: str, name: str, role: str, creator: 
         "hash": hash_api_key(key),
         "role": role,
     }
-    with store.write():
+    with ctx.store.write():
         # The unique (tenant, name) index decides, also between racing workers.
         try:
-            store.api_keys.insert(row)
+            ctx.store.api_keys.insert(row)
         except NameTaken:
             raise errors.DuplicateName() from None
     return {"id": row["id"], "name": name, "api_key": key}
 
 
-def delete_api_key(store: Store, tenant_id: str, name: str) -> None:
+def delete_api_key(ctx: Context, tenant_id: str, name: str) -> None:
     """Delete the tenant's key with this name, or raise UnknownApiKey."""
-    with store.write():
-        deleted = store.api_keys.delete(tenant_id, name)
+    with ctx.store.write():
+        deleted = ctx.store.api_keys.delete(tenant_id, name)
     if not deleted:
         raise errors.UnknownApiKey(name=name)

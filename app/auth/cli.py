@@ -14,7 +14,7 @@ from app.auth.tokens import issue_token
 from app.auth.tokens import parse_duration
 from app.config import DEV_SECRET_KEY
 from app.errors import ApiError
-from app.storage import get_store
+from app.http.context import domain
 
 
 @click.group("api-key")
@@ -36,7 +36,7 @@ def create_command(name, role):
     """Create an API key and print it (the only time it is shown)."""
     try:
         # The operator holds the database itself, so acts as admin.
-        created = create_api_key(get_store(), DEFAULT_TENANT_ID, name, role, "admin")
+        created = create_api_key(domain(), DEFAULT_TENANT_ID, name, role, "admin")
     except ApiError as exc:
         raise click.ClickException(f"{exc.error_code}: {exc.message}") from exc
     click.echo(created["api_key"])
@@ -49,7 +49,7 @@ def create_command(name, role):
 @with_appcontext
 def list_command():
     """List API keys: name, role and id (never the key)."""
-    for row in list_api_keys(get_store(), DEFAULT_TENANT_ID):
+    for row in list_api_keys(domain(), DEFAULT_TENANT_ID):
         click.echo(f"{row['name']}\t{row['role']}\t{row['id']}")
 
 
@@ -59,7 +59,7 @@ def list_command():
 def delete_command(name):
     """Delete an API key; requests using it fail from then on."""
     try:
-        delete_api_key(get_store(), DEFAULT_TENANT_ID, name)
+        delete_api_key(domain(), DEFAULT_TENANT_ID, name)
     except ApiError as exc:
         raise click.ClickException(f"{exc.error_code}: {exc.message}") from exc
     click.echo(f"API key '{name}' deleted.", err=True)

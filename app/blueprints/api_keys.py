@@ -8,10 +8,10 @@ from app.auth import current_principal
 from app.http.api import NO_CACHE
 from app.http.api import Blueprint
 from app.http.api import empty_response
+from app.http.context import domain
 from app.schemas.api_keys import ApiKeyDescrSchema
 from app.schemas.api_keys import NewApiKeyRequestSchema
 from app.schemas.api_keys import NewApiKeyResponseSchema
-from app.storage import get_store
 
 blp = Blueprint(
     "api_keys",
@@ -32,7 +32,7 @@ class ApiKeys(MethodView):
 
         Required role: `write`. Every key of the caller's tenant, in creation order.
         """
-        return api_keys.list_api_keys(get_store(), current_principal().tenant_id), NO_CACHE
+        return api_keys.list_api_keys(domain(), current_principal().tenant_id), NO_CACHE
 
     @blp.doc(operationId="post_api_key")
     @blp.arguments(NewApiKeyRequestSchema)
@@ -56,7 +56,7 @@ class ApiKeys(MethodView):
         """
         principal = current_principal()
         created = api_keys.create_api_key(
-            get_store(), principal.tenant_id, body["name"], body["role"] or "read", principal.role
+            domain(), principal.tenant_id, body["name"], body["role"], principal.role
         )
         return created, NO_CACHE
 
@@ -74,7 +74,7 @@ class ApiKeyByName(MethodView):
         Required role: `write`. Upstream answers with a one-element array.
         """
         tenant_id = current_principal().tenant_id
-        return [api_keys.get_api_key(get_store(), tenant_id, api_key_name)], NO_CACHE
+        return [api_keys.get_api_key(domain(), tenant_id, api_key_name)], NO_CACHE
 
     @blp.doc(operationId="delete_api_key")
     @blp.response(200, description="API key deleted (empty body).")
@@ -84,5 +84,5 @@ class ApiKeyByName(MethodView):
 
         Required role: `write`. Requests using the key fail from then on.
         """
-        api_keys.delete_api_key(get_store(), current_principal().tenant_id, api_key_name)
+        api_keys.delete_api_key(domain(), current_principal().tenant_id, api_key_name)
         return empty_response()

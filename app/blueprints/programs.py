@@ -6,7 +6,7 @@ from app import errors
 from app.compiler.validate_program import validate_program
 from app.http.api import Blueprint
 from app.http.api import json_response
-from app.http.context import domain
+from app.http.context import settings
 from app.schemas.programs import ValidateProgramRequestSchema
 
 blp = Blueprint(
@@ -38,6 +38,6 @@ def validate(body):
         body["program_code"],
         body["runtime_version"],
         body["ir"],
-        deadline_seconds=domain().settings.simulation.compile_budget_seconds,
+        deadline_seconds=settings().simulation.compile_budget_seconds,
     )
     return json_response(json.dumps(result))

@@ -14,7 +14,7 @@ from app.compiler.connector_types import direction
 from app.compiler.json_text import parse_json_with_end
 from app.compiler.serde_check import Seq
 from app.compiler.serde_check import SerdeError
-from app.compiler.serde_check import serde_position
+from app.serde_text import serde_position
 
 _CONNECTORS = Seq(CONNECTOR)
 

@@ -8,6 +8,8 @@ serde's message and the offset serde_json reports it at.
 from __future__ import annotations
 
 from app.compiler.json_text import Node
+from app.serde_text import describe_value
+from app.serde_text import one_of
 
 
 class SerdeError(Exception):
@@ -19,35 +21,10 @@ class SerdeError(Exception):
         self.offset = offset
 
 
-def serde_position(text: str, offset: int) -> tuple[int, int]:
-    """serde_json's (line, column): the column counts the bytes consumed on the line."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("\n", 0, offset) + 1, len(text[line_start:offset].encode())
-
-
-def _debug_str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return f'"{escaped}"'
-
-
-def _float(value: float) -> str:
-    return repr(value).replace("e+", "e")
-
-
 def unexpected(node: Node) -> str:
     """serde_json's description of the value it did not expect."""
-    if node.kind == "string":
-        return f"string {_debug_str(node.value)}"
-    if node.kind == "boolean":
-        return f"boolean `{'true' if node.value else 'false'}`"
-    if node.kind == "number":
-        if isinstance(node.value, float):
-            return f"floating point `{_float(node.value)}`"
-        return f"integer `{node.value}`"
-    if node.kind == "null":
-        return "null"
-    return "sequence" if node.kind == "array" else "map"
+    containers = {"array": [], "object": {}}
+    return describe_value(containers[node.kind] if node.kind in containers else node.value)
 
 
 def _consumed(node: Node) -> int:
@@ -58,16 +35,6 @@ def _consumed(node: Node) -> int:
 def invalid_type(node: Node, expected: str) -> SerdeError:
     """serde's `invalid type: <value>, expected <what>`."""
     return SerdeError(f"invalid type: {unexpected(node)}, expected {expected}", _consumed(node))
-
-
-def one_of(names: list[str]) -> str:
-    """serde's list of alternatives: `a`, `a` or `b`, or one of `a`, `b`, `c`."""
-    quoted = [f"`{n}`" for n in names]
-    if len(quoted) == 1:
-        return quoted[0]
-    if len(quoted) == 2:
-        return f"{quoted[0]} or {quoted[1]}"
-    return "one of " + ", ".join(quoted)
 
 
 class Type:

@@ -9,9 +9,14 @@ from app.storage import get_store
 EXTENSION = "pipeline-store.settings"
 
 
+def settings() -> Settings:
+    """Return the app's domain settings (without opening the store)."""
+    return current_app.extensions[EXTENSION]
+
+
 def domain() -> Context:
     """Return the context domain operations run in for this request."""
-    return Context(get_store(), current_app.extensions[EXTENSION])
+    return Context(get_store(), settings())
 
 
 def init_app(app) -> None:

@@ -13,7 +13,8 @@ from webargs.flaskparser import FlaskParser
 
 from app.errors import InvalidRequestBody
 from app.errors import PayloadTooLarge
-from app.pipeline_config.checks import describe_value
+from app.serde_text import describe_value
+from app.serde_text import serde_position
 
 PREFIX = "Json deserialize error: "
 # Python's json error texts mapped to serde_json's wording for the same problem.
@@ -58,9 +59,9 @@ def is_json_content_type(mimetype: str) -> bool:
 
 
 def position(text: str, index: int) -> str:
-    """Describe a text offset the way serde_json does (1-based line, column of last char)."""
-    line = text.count("\n", 0, index) + 1
-    return f"at line {line} column {index - (text.rfind(chr(10), 0, index) + 1)}"
+    """Describe a text offset the way serde_json does (1-based line, byte column of last char)."""
+    line, column = serde_position(text, index)
+    return f"at line {line} column {column}"
 
 
 def open_container(text: str, end: int) -> str | None:

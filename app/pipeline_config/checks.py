@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from app import errors
+from app.serde_text import describe_value
+from app.serde_text import one_of
 
 # A check takes one submitted JSON value and returns its normalized form or raises ConfigError.
 Check = Callable[[Any], Any]
@@ -61,32 +63,9 @@ def fail(text: str) -> ConfigError:
     return ConfigError("DeserializationFailed", text)
 
 
-def describe_value(value: Any) -> str:
-    """Describe a JSON value like serde's `Unexpected`."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{'true' if value else 'false'}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{value!r}`"
-    if isinstance(value, str):
-        return f"string {json.dumps(value, ensure_ascii=False)}"
-    return "sequence" if isinstance(value, list) else "map"
-
-
 def invalid_type(value: Any, expected: str, problem: str = "type") -> ConfigError:
     """serde's `invalid type` (or `invalid value`) error for `value`."""
     return fail(f"invalid {problem}: {describe_value(value)}, expected {expected}")
-
-
-def one_of(names: Iterable[str]) -> str:
-    """List the expected names the way serde does."""
-    quoted = [f"`{name}`" for name in names]
-    if len(quoted) <= 2:
-        return " or ".join(quoted)
-    return "one of " + ", ".join(quoted)
 
 
 def _uint(name: str, bits: int) -> Check:

@@ -19,13 +19,13 @@ from app.pipeline_config.checks import fail
 from app.pipeline_config.checks import invalid_type
 from app.pipeline_config.checks import map_
 from app.pipeline_config.checks import nulls
-from app.pipeline_config.checks import one_of
 from app.pipeline_config.checks import optional
 from app.pipeline_config.checks import seq
 from app.pipeline_config.checks import str_
 from app.pipeline_config.checks import struct
 from app.pipeline_config.units import renamed_durations
 from app.pipeline_config.units import renamed_sizes
+from app.serde_text import one_of
 from app.timeutil import normalize_timestamp
 
 _RESERVED_ENV = frozenset({"HOSTNAME", "RUST_LOG", "TOKIO_WORKER_THREADS"})

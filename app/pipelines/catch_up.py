@@ -1,16 +1,20 @@
 """The unit of work: bring the simulation up to date, then change pipelines under the write lock.
 
 Compiling a program can take a while, so it never happens under the write lock. A catch-up
-first computes the missing compile outcomes of the due rows (claiming each row briefly, so
-concurrent workers do not compile the same program twice), stores them in short
-transactions that check the program did not change meanwhile, and only then settles the due
-transitions, in batches of short transactions.
+settles the due transitions in batches of short transactions; a row whose next step needs a
+compile outcome not stored yet waits. The request then claims one waiting row (so no other
+worker compiles the same program), compiles it outside the lock and stores the outcome in a
+short transaction that checks the program did not change meanwhile. One request compiles at
+most one program; other waiting rows are left to the requests that follow.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 
@@ -25,121 +29,152 @@ from app.simulator.schedule import REPLAN
 from app.simulator.settle import settle
 from app.timeutil import epoch_micros
 
+log = logging.getLogger(__name__)
+
 # Rows handled per write transaction: a burst of due rows must not keep other workers' writes
 # waiting past their busy timeout.
 BATCH_SIZE = 32
 # A catch-up gives up after this many batches (each makes progress; this only bounds a bug).
 MAX_ROUNDS = 256
-# How long a worker's claim on compiling a row lasts before another worker may take it over
-# (the compiler's own budget is far shorter; a killed worker's claim expires).
-CLAIM = timedelta(seconds=30)
+# A compile claim outlives the compiler's budget by this much; a killed worker's claim expires.
+CLAIM_MARGIN = timedelta(seconds=10)
+UNBOUNDED_COMPILE = timedelta(seconds=60)
 
 
-def settle_due(ctx: Context, now: datetime, limit: int = -1) -> tuple[int, int]:
-    """Write every transition due by `now`, inside the caller's write transaction.
+@dataclass
+class Settled:
+    """What one batch of due rows came to."""
 
-    Return how many rows moved (changed state) and how many made progress (moved, or got a
-    new schedule).
-    """
+    moved: set[str] = field(default_factory=set)  # ids of rows whose state changed
+    progressed: int = 0  # rows that changed or got a new schedule
+    waiting: list[str] = field(default_factory=list)  # ids waiting for a compile outcome
+
+
+def settle_due(ctx: Context, now: datetime, limit: int = -1, only: str | None = None) -> Settled:
+    """Write every transition due by `now` (of the row `only`, if given), in the caller's lock."""
     store = ctx.store
-    now_micros = epoch_micros(now)
-    moved = progressed = 0
-    for record in store.pipelines.get_many(store.schedule.due_ids(now_micros, limit)):
+    result = Settled()
+    due = store.schedule.due_ids(epoch_micros(now), limit)
+    for record in store.pipelines.get_many([i for i in due if only in (None, i)]):
         if not record["simulated"]:
             store.schedule.set_schedule(record["id"], None)
-            progressed += 1
+            result.progressed += 1
             continue
-        changes, next_at = settle(record, ctx.settings.simulation, now)
+        try:
+            changes, next_at, waiting = settle(record, ctx.settings.simulation, now)
+        except Exception:
+            # A simulator bug must cost one pipeline its progress, never every request.
+            log.exception("pipeline %r cannot be simulated; it stays as it is", record["name"])
+            store.schedule.set_schedule(record["id"], None)
+            result.progressed += 1
+            continue
         next_micros = None if next_at is None else epoch_micros(next_at)
         if changes:
             persistence.save(store, record, {**changes, "next_transition_at": next_micros})
-            moved += 1
+            result.moved.add(record["id"])
         else:
             store.schedule.set_schedule(record["id"], next_micros)
-        # A row waiting for its compile outcome stays due at `now`: no progress yet.
-        progressed += bool(changes) or next_micros != now_micros
-    return moved, progressed
+        if waiting:
+            result.waiting.append(record["id"])
+        result.progressed += bool(changes) or not waiting
+    return result
 
 
-def claim_compiles(ctx: Context, pipeline_ids: list[str], now: datetime) -> list[dict]:
-    """Claim the due rows that lack a compile outcome; return the records this worker claimed."""
-    until = epoch_micros(now + CLAIM)
-    claimed = []
+def claim_duration(ctx: Context) -> timedelta:
+    """How long a claim on compiling one program lasts."""
+    budget = ctx.settings.simulation.compile_budget_seconds
+    return (UNBOUNDED_COMPILE if budget is None else timedelta(seconds=budget)) + CLAIM_MARGIN
+
+
+def live_claim(record: dict, now_micros: int) -> bool:
+    """Whether another worker is compiling the record's current program right now."""
+    claim = sim_state(record).get("compile_claim") or {}
+    return claim.get("program_version") == record["program_version"] and (
+        claim.get("until", 0) > now_micros
+    )
+
+
+def claim_one(ctx: Context, pipeline_ids: list[str], now: datetime) -> dict | None:
+    """Claim the first row among `pipeline_ids` that needs a compile nobody is running."""
+    now_micros = epoch_micros(now)
+    until = epoch_micros(now + claim_duration(ctx))
     with ctx.store.write():
         for record in ctx.store.pipelines.get_many(pipeline_ids):
-            claim = sim_state(record).get("compile_claim")
-            if not record["simulated"] or has_outcome(record) or (claim or 0) > epoch_micros(now):
+            if not record["simulated"] or has_outcome(record) or live_claim(record, now_micros):
                 continue
-            sim = {**sim_state(record), "compile_claim": until}
+            claim = {"program_version": record["program_version"], "until": until}
+            sim = {**sim_state(record), "compile_claim": claim}
             # Off the schedule until the outcome is in (or the claim expires).
             persistence.save(ctx.store, record, {"simulation": sim, "next_transition_at": until})
-            claimed.append(record)
-    return claimed
+            return record
+    return None
 
 
-def store_outcomes(ctx: Context, outcomes: dict[str, dict]) -> None:
-    """Store computed outcomes whose program is still the one compiled; re-plan those rows."""
+def store_outcome(ctx: Context, pipeline_id: str, outcome: dict) -> None:
+    """Store an outcome if its program is still the row's; re-plan the row either way."""
     with ctx.store.write():
-        for record in ctx.store.pipelines.get_many(list(outcomes)):
-            outcome = outcomes[record["id"]]
-            if record["program_version"] != outcome["program_version"] or has_outcome(record):
-                continue
-            changes = with_outcome(record, outcome)
-            changes["simulation"].pop("compile_claim", None)
-            persistence.save(ctx.store, record, {**changes, "next_transition_at": REPLAN})
+        (record,) = ctx.store.pipelines.get_many([pipeline_id]) or (None,)
+        if record is None:
+            return  # deleted meanwhile
+        sim = sim_state(record)
+        sim.pop("compile_claim", None)
+        current = record["program_version"] == outcome["program_version"]
+        if current and not has_outcome(record):
+            sim = with_outcome(record, outcome)["simulation"]
+            sim.pop("compile_claim", None)
+        persistence.save(ctx.store, record, {"simulation": sim, "next_transition_at": REPLAN})
 
 
-def prepare_outcomes(ctx: Context, pipeline_ids: list[str], now: datetime) -> int:
-    """Compile, outside the write lock, the programs of due rows that need an outcome."""
-    waiting = [
-        record
-        for record in ctx.store.pipelines.get_many(pipeline_ids)
-        if record["simulated"] and not has_outcome(record)
-    ]
-    if not waiting:
-        return 0
-    claimed = claim_compiles(ctx, [record["id"] for record in waiting], now)
-    config = ctx.settings.simulation
-    outcomes = {record["id"]: compile_record(record, config) for record in claimed}
-    if outcomes:
-        store_outcomes(ctx, outcomes)
-    return len(outcomes)
+def compile_one(ctx: Context, pipeline_ids: list[str], now: datetime) -> bool:
+    """Compile, outside the write lock, one program that rows are waiting for."""
+    record = claim_one(ctx, pipeline_ids, now)
+    if record is None:
+        return False
+    store_outcome(ctx, record["id"], compile_record(record, ctx.settings.simulation))
+    return True
 
 
-def catch_up(ctx: Context, now: datetime | None = None) -> int:
-    """Bring every pipeline up to `now`; one indexed probe when nothing is due.
+def catch_up(
+    ctx: Context, now: datetime | None = None, compile: bool = True, only: str | None = None
+) -> int:
+    """Bring every pipeline (or the row `only`) up to `now`; one probe when nothing is due.
 
-    Return how many rows moved.
+    With `compile`, the request may compile one program a row waits for. Return how many rows
+    moved.
     """
     now = timeutil.now() if now is None else now
-    now_micros = epoch_micros(now)
     schedule = ctx.store.schedule
-    if not schedule.anything_due(now_micros):
+    if not schedule.anything_due(epoch_micros(now)):
         return 0
-    moved = 0
+    moved: set[str] = set()
+    compiled = not compile
     for _ in range(MAX_ROUNDS):
-        due = schedule.due_ids(now_micros, BATCH_SIZE)
-        if not due:
-            break
-        prepared = prepare_outcomes(ctx, due, now)
         with ctx.store.write():
             # Another worker may have done the work meanwhile; due_ids() re-reads under the lock.
-            batch_moved, progressed = settle_due(ctx, now, BATCH_SIZE)
-        moved += batch_moved
-        if not (prepared or progressed):
+            batch = settle_due(ctx, now, BATCH_SIZE, only)
+        moved |= batch.moved
+        if batch.waiting and not compiled:
+            compiled = compile_one(ctx, batch.waiting, now)
+            if compiled:
+                continue
+        if not batch.progressed:
             break
-    return moved
+    return len(moved)
 
 
 @contextlib.contextmanager
-def write(ctx: Context) -> Iterator[datetime]:
+def write(ctx: Context, name: str | None = None) -> Iterator[datetime]:
     """Open the write transaction every pipeline change runs in; yield its moment.
 
-    The simulation is caught up first (compiling outside the lock), then once more under the
-    lock, so checks see every transition that fell due before the change. The clock is read
-    under the lock, so stamps never go backwards across workers.
+    The simulation is caught up first, then once more under the lock, so checks see every
+    transition that fell due before the change. Only the pipeline being changed (`name`) gets
+    its pending compile run here: a writer never pays for another pipeline's compile. The clock
+    is read under the lock, so stamps never go backwards across workers.
     """
-    catch_up(ctx)
+    catch_up(ctx, compile=False)
+    record = None if name is None else ctx.store.pipelines.get(name)
+    if record is not None:
+        catch_up(ctx, only=record["id"])
     with ctx.store.write():
         at = timeutil.now()
         settle_due(ctx, at)

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.config import is_enterprise
 from app.simulator.model import SimConfig
 from app.storage import Store
 
@@ -16,7 +15,6 @@ class Settings:
     """The server settings domain rules depend on, read once from the app config."""
 
     platform_version: str
-    enterprise: bool
     simulation: SimConfig
 
     @classmethod
@@ -24,9 +22,13 @@ class Settings:
         """Build from a Flask config."""
         return cls(
             platform_version=config["PLATFORM_VERSION"],
-            enterprise=is_enterprise(config),
             simulation=SimConfig.from_settings(config),
         )
+
+    @property
+    def enterprise(self) -> bool:
+        """Whether the server imitates upstream's enterprise edition."""
+        return self.simulation.enterprise
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ Action = Callable[[dict, datetime], actions.Reply]
 
 def act(ctx: Context, name: str, action: Action) -> str:
     """Run one action on the current state, write its changes; return its JSON string body."""
-    with write(ctx) as at:
+    with write(ctx, name) as at:
         record = ctx.store.pipelines.get(name)
         if record is None:
             raise errors.UnknownPipelineName(pipeline_name=name)

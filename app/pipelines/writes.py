@@ -141,7 +141,7 @@ def create_pipeline(ctx: Context, body: dict) -> str:
 
 def put_pipeline(ctx: Context, path_name: str, body: dict) -> tuple[str, bool]:
     """PUT: create or fully replace; return (mutation JSON, whether it was created)."""
-    with write(ctx) as at:
+    with write(ctx, path_name) as at:
         current = ctx.store.pipelines.get(path_name)
         if current is None:
             if body["name"] != path_name:
@@ -171,14 +171,14 @@ def patch_pipeline(ctx: Context, path_name: str, body: dict) -> str:
         new["runtime_config"] = runtime_config(new["runtime_config"], ctx)
     if "program_config" in new:
         new["program_config"] = program_config(new["program_config"])
-    with write(ctx) as at:
+    with write(ctx, path_name) as at:
         name = update(ctx, existing(ctx, path_name), new, at, put=False)
         return rendered(ctx, name)
 
 
 def delete_pipeline(ctx: Context, name: str) -> None:
     """DELETE: only a fully stopped pipeline with cleared storage (crud.md §3.6)."""
-    with write(ctx):
+    with write(ctx, name):
         current = existing(ctx, name)
         if not fully_stopped(current):
             raise errors.DeleteRestrictedToFullyStopped()

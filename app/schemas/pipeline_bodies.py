@@ -5,13 +5,13 @@ from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
 
-from app.pipeline_config.checks import describe_value
 from app.pipelines.validation import MAX_DESCRIPTION_CHARS
 from app.pipelines.validation import MAX_NAME_BYTES
 from app.pipelines.validation import MAX_TAG_CHARS
 from app.pipelines.validation import MAX_TAGS
 from app.pipelines.validation import NAME_PATTERN
 from app.pipelines.validation import TAG_PATTERN
+from app.serde_text import describe_value
 
 # The rules app.validation enforces after parsing, documented (not enforced) here: a violation
 # is a 400 with upstream's own error code, not a parse error.

@@ -5,9 +5,9 @@ from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
 
-from app.pipeline_config.checks import describe_value
 from app.schemas.pipeline_bodies import messages
 from app.schemas.pipeline_bodies import string
+from app.serde_text import describe_value
 
 
 class SerdeBool(fields.Boolean):

@@ -25,11 +25,12 @@ def next_step(record: Mapping[str, Any], config: SimConfig) -> Step | None:
 
 def settle(
     record: Mapping[str, Any], config: SimConfig, now: datetime
-) -> tuple[Changes, datetime | None]:
-    """Apply, in order, every step due by `now`; return their merged changes and when next due.
+) -> tuple[Changes, datetime | None, bool]:
+    """Apply, in order, every step due by `now`.
 
-    A step that needs a compile outcome not stored yet stops the walk there; the row is then
-    due at once, so the next catch-up computes the outcome (outside the lock) and goes on.
+    Return their merged changes, when the row is next due (None: never), and whether it waits
+    for a compile outcome not stored yet: the walk stops at the step that needs it, and the row
+    stays due at `now` until the catch-up has compiled the program (outside the lock).
     """
     current = dict(record)
     changes: Changes = {}
@@ -37,10 +38,10 @@ def settle(
         try:
             step = next_step(current, config)
             if step is None or step.at > now:
-                return changes, None if step is None else step.at
+                return changes, None if step is None else step.at, False
             applied = step.apply(step.at)
         except OutcomeMissing:
-            return changes, now
+            return changes, now, True
         changes.update(applied)
         current.update(applied)
     raise RuntimeError(f"pipeline {record['name']!r} did not settle in {MAX_STEPS} steps")

@@ -20,7 +20,8 @@ from app.storage.sqlite import initialize
 from app.storage.sqlite import open_store
 from app.storage.sqlite import repair_file_modes
 from app.storage.sqlite.connection import translate
-from app.storage.sqlite.health import check_file
+from app.storage.sqlite.health import check_access
+from app.storage.sqlite.health import check_integrity
 
 __all__ = [
     "NameTaken",
@@ -36,6 +37,7 @@ __all__ = [
     "initialize",
     "open_app_store",
     "prepare",
+    "verify",
     "translate",
 ]
 
@@ -76,16 +78,22 @@ def close_store(_exc=None) -> None:
 
 
 def prepare(app) -> int:
-    """Check the database file (one-line StoreUnavailable if unusable) and make its schema current.
+    """Check the file can be written and make its schema current (one-line errors otherwise).
 
-    `serve` and `init-db` call this once before any worker starts; a worker calls it at boot,
-    and takes the write lock only if the schema is behind.
+    Every worker does this at boot: it reads the schema version, and takes the write lock only
+    if the schema is behind (`serve` and `init-db` migrate before any worker starts).
     """
     path = database_path(app)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     repair_file_modes(path)
-    check_file(path)
+    check_access(path)
     return ensure_schema(path, app.config["BUSY_TIMEOUT_MS"])
+
+
+def verify(app) -> int:
+    """The start-up check of `serve` and `init-db`: integrity (every page read), then prepare."""
+    check_integrity(database_path(app))
+    return prepare(app)
 
 
 def init_app(app) -> None:

@@ -22,14 +22,8 @@ class PipelineRows(Protocol):
     def get(self, name: str) -> dict | None:
         """Return the record with this name, or None."""
 
-    def get_by_id(self, pipeline_id: str) -> dict | None:
-        """Return the record with this id, or None."""
-
     def get_many(self, pipeline_ids: Sequence[str]) -> list[dict]:
         """Return the records with these ids (unknown ids skipped), in id order."""
-
-    def all(self) -> list[dict]:
-        """Return every record in creation (id) order."""
 
     def names_and_ids(self) -> list[tuple[str, str]]:
         """Return (name, id) of every row."""

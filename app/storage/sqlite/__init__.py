@@ -17,6 +17,7 @@ from app.storage.sqlite.api_keys import SqliteApiKeyRows
 from app.storage.sqlite.connection import connect
 from app.storage.sqlite.connection import transaction
 from app.storage.sqlite.connection import translated
+from app.storage.sqlite.health import BACKUP_HINT
 from app.storage.sqlite.health import integrity_problem
 from app.storage.sqlite.health import write_problem
 from app.storage.sqlite.migrations import MIGRATIONS
@@ -87,16 +88,24 @@ def schema_version(path: str) -> int:
     """Return the schema version of the file, read-only (0 for a new or empty file)."""
     if not os.path.exists(path):
         return 0
-    db = connect(path)
     try:
         with translated():
-            return db.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        db.conn.close()
+            db = connect(path)
+            try:
+                return db.execute("PRAGMA user_version").fetchone()[0]
+            finally:
+                db.conn.close()
+    except StoreUnavailable as exc:
+        raise StoreUnavailable(f"{path} cannot be read ({exc}): {BACKUP_HINT}") from None
 
 
 def initialize(path: str, busy_timeout_ms: int = 10_000) -> int:
-    """Create or upgrade the database file; idempotent and never destructive."""
+    """Create or upgrade the database file; idempotent and never destructive.
+
+    A current file is left alone (no write lock taken).
+    """
+    if schema_version(path) == len(MIGRATIONS):
+        return len(MIGRATIONS)
     db = connect(path, busy_timeout_ms)
     try:
         with translated():
@@ -118,9 +127,7 @@ def ensure_schema(path: str, busy_timeout_ms: int = 10_000) -> int:
             f"{path} has schema version {version}, newer than this pipeline-store "
             f"({len(MIGRATIONS)}): upgrade pipeline-store"
         )
-    if version < len(MIGRATIONS):
-        return initialize(path, busy_timeout_ms)
-    return version
+    return initialize(path, busy_timeout_ms)
 
 
 def repair_file_modes(path: str) -> None:

@@ -39,18 +39,22 @@ def write_problem(db: sqlite_utils.Database) -> str | None:
     return None
 
 
-def check_file(path: str) -> None:
-    """Refuse to start on a file that cannot be used, with one line that names it and says why."""
+def check_access(path: str) -> None:
+    """Refuse a file the server cannot write, with one line that names it and says why."""
     folder = os.path.dirname(path) or "."
     if not os.access(folder, os.W_OK):
         raise StoreUnavailable(
             f"{folder} is not writable: SQLite keeps {os.path.basename(path)}-wal and -shm "
             "there; give the server's user write access to the folder"
         )
+    if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
+        raise StoreUnavailable(f"{path} is read-only: give the server's user write access to it")
+
+
+def check_integrity(path: str) -> None:
+    """Refuse a damaged file (quick_check reads every page), with one line naming it."""
     if not os.path.exists(path):
         return
-    if not os.access(path, os.R_OK | os.W_OK):
-        raise StoreUnavailable(f"{path} is read-only: give the server's user write access to it")
     try:
         with translated():
             db = connect(path)

@@ -81,11 +81,6 @@ class SqlitePipelineRows:
         row = self.db.execute("SELECT * FROM pipelines WHERE name = ?", [name]).fetchone()
         return None if row is None else decode_row(row)
 
-    def get_by_id(self, pipeline_id: str) -> dict | None:
-        """Return the stored record with this id, or None."""
-        row = self.db.execute("SELECT * FROM pipelines WHERE id = ?", [pipeline_id]).fetchone()
-        return None if row is None else decode_row(row)
-
     def get_many(self, pipeline_ids: Sequence[str]) -> list[dict]:
         """Return the records with these ids, in id order."""
         if not pipeline_ids:
@@ -95,10 +90,6 @@ class SqlitePipelineRows:
             f"SELECT * FROM pipelines WHERE id IN ({marks}) ORDER BY id", list(pipeline_ids)
         )
         return [decode_row(row) for row in rows]
-
-    def all(self) -> list[dict]:
-        """Return every stored record in creation order."""
-        return [decode_row(row) for row in self.db.execute("SELECT * FROM pipelines ORDER BY id")]
 
     def names_and_ids(self) -> list[tuple[str, str]]:
         """Return (name, id) of every pipeline."""
