@@ -55,6 +55,8 @@ class Any_(Type):
 
 
 class Bool(Type):
+    """A JSON boolean (Rust `bool`)."""
+
     expecting = "a boolean"
 
     def check(self, node: Node):
@@ -80,6 +82,8 @@ class Unsigned(Type):
 
 
 class Signed(Type):
+    """A signed integer (Rust `i64`)."""
+
     expecting = "i64"
 
     def check(self, node: Node):
@@ -89,6 +93,8 @@ class Signed(Type):
 
 
 class String(Type):
+    """A JSON string (Rust `String`)."""
+
     expecting = "a string"
 
     def check(self, node: Node):
@@ -98,6 +104,8 @@ class String(Type):
 
 
 class Optional(Type):
+    """`Option<T>`: null, or the inner type."""
+
     def __init__(self, inner: Type):
         self.inner = inner
         self.expecting = inner.expecting
@@ -107,6 +115,8 @@ class Optional(Type):
 
 
 class Seq(Type):
+    """`Vec<T>`: a JSON array of the inner type."""
+
     expecting = "a sequence"
 
     def __init__(self, inner: Type):
@@ -119,6 +129,8 @@ class Seq(Type):
 
 
 class Map(Type):
+    """`BTreeMap<String, T>`: a JSON object of the inner type."""
+
     expecting = "a map"
 
     def __init__(self, inner: Type):
