@@ -1,4 +1,8 @@
-"""Command line: `pipeline-store init-db|import|export|serve` (also `flask --app app ...`)."""
+"""Command line: `pipeline-store init-db|import|export|serve|openapi|api-key|token`.
+
+`pipeline-store` is a click group of its own (no Flask options such as `-e/--env-file`); the
+same commands are registered on the app's Flask CLI too, so `flask --app app ...` works.
+"""
 
 import json
 import os
@@ -6,7 +10,8 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask import json as flask_json
+from flask.cli import ScriptInfo
 from flask.cli import with_appcontext
 
 from app import gunicorn_conf
@@ -16,6 +21,7 @@ from app.http.context import domain
 from app.pipelines.importer import InvalidRecord
 from app.pipelines.importer import import_pipelines
 from app.pipelines.reads import export_pipelines
+from app.settings_schema import SettingsError
 
 
 @click.command("init-db")
@@ -55,11 +61,32 @@ def export_command(file):
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--workers", default=gunicorn_conf.workers, show_default=True, type=int)
 @click.option(
-    "--threads", default=gunicorn_conf.threads, show_default=True, type=int, help="Per worker."
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0: every interface).",
+)
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="TCP port to listen on.",
+)
+@click.option(
+    "--workers",
+    default=gunicorn_conf.workers,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="gunicorn worker processes, all sharing the database.",
+)
+@click.option(
+    "--threads",
+    default=gunicorn_conf.threads,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Threads per worker: requests one worker runs at once.",
 )
 @with_appcontext
 def serve_command(host, port, workers, threads):
@@ -69,7 +96,8 @@ def serve_command(host, port, workers, threads):
     # gunicorn setting comes from app/gunicorn_conf.py.
     argv = [sys.executable, "-m", "gunicorn", "--config", gunicorn_conf.CONFIG_ARGUMENT]
     argv += ["--workers", str(workers), "--threads", str(threads), "--bind", f"{host}:{port}"]
-    argv += ["--access-logfile", "-", "app:serve_app()"]
+    # Requests are logged by the app itself (README "Logs"), so no gunicorn access log.
+    argv += ["app:serve_app()"]
     click.echo(f"Serving on http://{host}:{port} with {workers} worker(s) x {threads} thread(s)")
     sys.stdout.flush()
     # The workers build their own app from the same environment and instance folder.
@@ -100,19 +128,48 @@ def verify(app) -> int:
         raise click.ClickException(str(exc)) from None
 
 
+@click.group("openapi")
+def openapi_group():
+    """The generated OpenAPI document."""
+
+
+@openapi_group.command("write")
+@click.argument("file", type=click.File("w"))
+@with_appcontext
+def openapi_write_command(file):
+    """Write the OpenAPI document (JSON) to FILE (`-` for stdout)."""
+    spec = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    file.write(flask_json.dumps(spec, indent=2, sort_keys=False) + "\n")
+
+
 def make_app():
-    """Build the app for the console script; an unusable database is one line, not a traceback."""
+    """Build the app for the console script; a bad setting or database is one line."""
     from app import create_app
 
     try:
         return create_app()
-    except storage.StorageError as exc:
+    except (storage.StorageError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
-main = FlaskGroup(
-    name="pipeline-store",
-    create_app=make_app,
-    add_default_commands=False,
-    help="pipeline-store: Feldera's pipeline-management API on SQLite.",
+@click.group("pipeline-store", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    package_name="pipeline-store",
+    prog_name="pipeline-store",
+    message="%(prog)s %(version)s",
+    help="Print pipeline-store's version and exit.",
 )
+@click.pass_context
+def main(ctx):
+    """pipeline-store: Feldera's pipeline-management API on SQLite.
+
+    Settings come from instance/config.py and PIPELINE_STORE_<KEY> variables (README,
+    Configuration); PIPELINE_STORE_INSTANCE_PATH chooses the instance folder.
+    """
+    # Commands written for Flask's CLI find the app through this object (built on first use,
+    # so --help and --version need no database).
+    ctx.obj = ScriptInfo(create_app=make_app, set_debug_flag=False)
+
+
+for _command in (*COMMANDS, openapi_group):
+    main.add_command(_command)

@@ -3,6 +3,13 @@
 import secrets
 
 DEV_SECRET_KEY = "dev"
+# instance/config.example.py's placeholder: bearer mode refuses it like any guessable secret.
+EXAMPLE_SECRET_KEY = "change-me-to-a-random-string-of-at-least-32-bytes"
+# Bearer mode's SECRET_KEY, and a JWT_SECRET, must have at least this many bytes.
+MIN_SECRET_BYTES = 32
+EDITIONS = ("open-source", "enterprise")
+LOG_FORMATS = ("logfmt", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 # Each setting with its default and the one-line description the README table repeats.
 SETTINGS = {
@@ -12,7 +19,7 @@ SETTINGS = {
     ),
     "SECRET_KEY": (
         DEV_SECRET_KEY,
-        "Signs self-issued tokens; must be changed for `AUTH=bearer`",
+        "Signs self-issued tokens; `AUTH=bearer` needs one of your own, at least 32 bytes",
     ),
     "EDITION": (
         "open-source",
@@ -89,6 +96,9 @@ SETTINGS = {
     "SUSPEND_SECONDS": (0.5, "Deployment (enterprise): checkpointing for `/stop?force=false`"),
     "STOP_SECONDS": (0.25, "Deployment: `Stopping` until `Stopped`"),
     "CLEAR_SECONDS": (0.25, "Storage: `Clearing` until `Cleared`"),
+    # Logs (README "Logs"): one line per event on stderr.
+    "LOG_FORMAT": ("logfmt", "`logfmt` (`key=value` pairs) or `json` (one JSON object a line)"),
+    "LOG_LEVEL": ("INFO", "`DEBUG`, `INFO` (requests and simulation events), `WARNING` or `ERROR`"),
 }
 
 
@@ -101,7 +111,8 @@ class DefaultConfig:
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    # Swagger UI's assets are served from the installed flask-swagger-ui package (offline).
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
 
 
 for _key, (_default, _doc) in SETTINGS.items():

@@ -13,6 +13,8 @@ import requests
 from app.gunicorn_conf import CONFIG_ARGUMENT
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# What gunicorn_server gives every server: bearer mode needs 32 bytes of secret.
+SECRET_KEY = "e2e-secret-of-at-least-thirty-two-bytes"
 
 
 def free_port() -> int:
@@ -36,6 +38,7 @@ def gunicorn_server(
     gunicorn runs with the settings users get (app/gunicorn_conf.py). Several servers may share
     one instance folder (one database) if their `log_name`s differ. `args` are extra gunicorn
     options (overriding those settings); `prefix` runs gunicorn through a wrapper command.
+    The server's stderr (the app's logs) goes to `stderr_path(log_path)`.
     """
     instance.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -43,7 +46,7 @@ def gunicorn_server(
     environment = {
         **os.environ,
         "PIPELINE_STORE_INSTANCE_PATH": str(instance),
-        "PIPELINE_STORE_SECRET_KEY": "e2e-secret",
+        "PIPELINE_STORE_SECRET_KEY": SECRET_KEY,
         **(env or {}),
     }
     command = [
@@ -53,23 +56,33 @@ def gunicorn_server(
         # %(p)s is the worker pid, so tests can see which worker answered.
         "--access-logformat", "%(p)s %(r)s %(s)s", *(args or []), "wsgi:app",
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE)
+    # A file, not a pipe: the app logs every request to stderr, and a pipe nobody reads
+    # would fill up and stall the server.
+    with open(stderr_path(log_path), "wb") as stderr:
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=stderr)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_ready(base_url, process)
+        wait_until_ready(base_url, process, stderr_path(log_path))
         yield base_url, log_path
     finally:
         process.terminate()
         process.wait(timeout=20)
-        process.stderr.close()
 
 
-def wait_until_ready(base_url: str, process: subprocess.Popen, timeout: float = 20) -> None:
-    """Poll until the server answers, or fail with its stderr."""
+def stderr_path(log_path: pathlib.Path) -> pathlib.Path:
+    """Where gunicorn_server writes the server's stderr."""
+    return log_path.with_suffix(".stderr")
+
+
+def wait_until_ready(
+    base_url: str, process: subprocess.Popen, stderr: pathlib.Path | None = None, timeout=20
+) -> None:
+    """Poll until the server answers, or fail with its stderr (a pipe, or the given file)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()}")
+            output = stderr.read_bytes() if stderr else process.stderr.read()
+            raise RuntimeError(f"gunicorn exited: {output.decode()}")
         # A timeout too: the socket accepts before workers on a busy machine have booted.
         with contextlib.suppress(requests.ConnectionError, requests.Timeout):
             requests.get(f"{base_url}/v0/pipelines?selector=status", timeout=2)

@@ -102,7 +102,9 @@ def test_roles_above_or_unmintable_as_admin(client, body, code, details):
 
 
 def test_role_exceeding_a_write_creator(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "k.sqlite3"), "SECRET_KEY": "k", "AUTH": "bearer"})
+    app = create_app(
+        {"DATABASE": str(tmp_path / "k.sqlite3"), "SECRET_KEY": "k" * 32, "AUTH": "bearer"}
+    )
     key = app.test_cli_runner().invoke(args=["api-key", "create", "w", "--role", "write"]).stdout
     client = app.test_client()
     response = client.post(

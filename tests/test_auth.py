@@ -11,8 +11,9 @@ from app import create_app
 from app.auth.roles import required_role
 from app.auth.tokens import issue_token
 from app.auth.tokens import parse_duration
+from app.settings_schema import SettingsError
 
-SECRET = "auth-tests-secret"
+SECRET = "auth-tests-secret-of-at-least-32-bytes"
 BAD_KEY = "apikey:" + "x" * 128
 # Routes whose minimum role is not "GET needs read, other methods need write" (platform.md §A5).
 SPEC_EXCEPTIONS = (
@@ -247,7 +248,7 @@ def test_durations():
 
 @pytest.mark.parametrize("secret", [None, "", "dev"])
 def test_bearer_mode_refuses_the_default_secret(tmp_path, secret):
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
         create_app(
             {"DATABASE": str(tmp_path / "x.sqlite3"), "AUTH": "bearer", "SECRET_KEY": secret}
         )
@@ -256,10 +257,10 @@ def test_bearer_mode_refuses_the_default_secret(tmp_path, secret):
 def test_bearer_mode_from_the_environment_refuses_the_default_secret(tmp_path, monkeypatch):
     monkeypatch.setenv("PIPELINE_STORE_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("PIPELINE_STORE_AUTH", "bearer")
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
         create_app()
     assert not (tmp_path / "pipelines.sqlite3").exists()
-    monkeypatch.setenv("PIPELINE_STORE_SECRET_KEY", "from-env")
+    monkeypatch.setenv("PIPELINE_STORE_SECRET_KEY", "from-env-and-at-least-32-bytes-long")
     assert create_app().config["AUTH"] == "bearer"
 
 

@@ -13,9 +13,10 @@ import requests
 from app import create_app
 from tests.feldera_sdk import FelderaAPIError
 from tests.feldera_sdk import FelderaClient
+from tests.server import SECRET_KEY
 from tests.server import gunicorn_server
 
-SECRET = "e2e-secret"  # what tests.server gives gunicorn
+SECRET = SECRET_KEY  # what tests.server gives gunicorn
 
 
 def console(instance: pathlib.Path, *args: str) -> str:

@@ -59,7 +59,7 @@ def make_client(tmp_path, **settings):
         {
             "TESTING": True,
             "DATABASE": str(tmp_path / "jwt.sqlite3"),
-            "SECRET_KEY": "jwt-tests",
+            "SECRET_KEY": "jwt-tests-secret-of-at-least-32-bytes",
             "AUTH": "bearer",
             "JWT_ISSUER": ISSUER,
             **settings,

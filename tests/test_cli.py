@@ -13,7 +13,7 @@ def export(runner) -> str:
     """Run `export` to stdout and return its text."""
     result = runner.invoke(args=["export"])
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # stderr carries the log lines
 
 
 def test_init_db_is_idempotent_and_keeps_data(seeded_app, runner):

@@ -15,6 +15,7 @@ import time
 import requests
 
 from tests.server import ROOT
+from tests.server import SECRET_KEY
 from tests.server import free_port
 from tests.server import gunicorn_server
 from tests.server import wait_until_ready
@@ -236,14 +237,14 @@ def start_killable_server(instance, port: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "PIPELINE_STORE_INSTANCE_PATH": str(instance),
-        "PIPELINE_STORE_SECRET_KEY": "e2e-secret",
+        "PIPELINE_STORE_SECRET_KEY": SECRET_KEY,
         **SERVER_ENV,
     }
     command = [sys.executable, "-m", "gunicorn", "--workers", "2"]
     command += ["--bind", f"127.0.0.1:{port}", "wsgi:app"]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stderr=subprocess.PIPE, start_new_session=True
-    )
+    # stderr to a file: the request logs would fill a pipe nobody reads and stall the server.
+    with open(instance / "stderr.log", "wb") as stderr:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stderr=stderr, start_new_session=True)
 
 
 @dataclasses.dataclass
@@ -291,7 +292,7 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path):
     base_url = f"http://127.0.0.1:{port}"
     burst = Burst()
     try:
-        wait_until_ready(base_url, process)
+        wait_until_ready(base_url, process, instance / "stderr.log")
         threads = [threading.Thread(target=burst.write, args=(base_url, i)) for i in range(THREADS)]
         for thread in threads:
             thread.start()
@@ -309,7 +310,6 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=20)
-        process.stderr.close()
 
     database = instance / "pipelines.sqlite3"
     assert burst.errors == []

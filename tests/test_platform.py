@@ -20,7 +20,12 @@ GENERIC_OIDC = {"issuer": "https://login.example", "client_id": "console"}
 
 def make_app(tmp_path, **settings):
     return create_app(
-        {"TESTING": True, "DATABASE": str(tmp_path / "p.sqlite3"), "SECRET_KEY": "p", **settings}
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "p.sqlite3"),
+            "SECRET_KEY": "p" * 32,
+            **settings,
+        }
     )
 
 

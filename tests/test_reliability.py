@@ -25,7 +25,7 @@ from app.timeutil import uuid7
 from tests.server import ROOT
 from tests.server import gunicorn_server
 
-SECRET = {"SECRET_KEY": "reliability"}
+SECRET = {"SECRET_KEY": "reliability-secret-of-at-least-32-bytes"}
 
 
 def make_app(path: Path, **settings):

@@ -20,7 +20,7 @@ def make_client(tmp_path, **settings):
     config = {
         "TESTING": True,
         "DATABASE": str(tmp_path / "guard.sqlite3"),
-        "SECRET_KEY": "guard-secret",
+        "SECRET_KEY": "guard-secret-of-at-least-32-bytes",
         "SIMULATION_SCALE": 0,
         **settings,
     }

@@ -39,6 +39,7 @@ from tests.feldera_sdk import PipelineStatus
 from tests.feldera_sdk import ProgramStatus
 from tests.feldera_sdk import RuntimeConfig
 from tests.feldera_sdk import StorageStatus
+from tests.server import SECRET_KEY
 from tests.server import gunicorn_server
 
 # SIMULATION_SCALE multiplies the per-phase `*_SECONDS` defaults of app/config.py: a compile
@@ -49,7 +50,7 @@ TIMING = {
     # How long the injected `provisioning-timeout` fault takes to fail a start: 2 s × 0.15.
     "PIPELINE_STORE_PROVISIONING_TIMEOUT_SECONDS": "2",
 }
-SECRET_KEY = "e2e-secret"  # what tests.server gives gunicorn; the CLI must use the same
+# tests.server.SECRET_KEY is what gunicorn gets; the CLI must use the same.
 # Statuses the SDK retries for ~15 s; pipeline-store must never answer them in these flows.
 RETRIED_STATUSES = {"408", "429", "502", "503", "504"}
 TEST_DEADLINE_S = 30

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from app import timeutil
 from app.pipelines import persistence
+from app.pipelines import transition_log
 from app.pipelines.context import Context
 from app.simulator.compile import compile_record
 from app.simulator.compile import has_outcome
@@ -70,7 +71,8 @@ def settle_due(ctx: Context, now: datetime, limit: int = -1, only: str | None = 
             continue
         next_micros = None if next_at is None else epoch_micros(next_at)
         if changes:
-            persistence.save(store, record, {**changes, "next_transition_at": next_micros})
+            saved = persistence.save(store, record, {**changes, "next_transition_at": next_micros})
+            ctx.pending_events.extend(transition_log.transitions(record, saved))
             result.moved.add(record["id"])
         else:
             store.schedule.set_schedule(record["id"], next_micros)
@@ -149,7 +151,7 @@ def catch_up(
     moved: set[str] = set()
     compiled = not compile
     for _ in range(MAX_ROUNDS):
-        with ctx.store.write():
+        with settling(ctx):
             # Another worker may have done the work meanwhile; due_ids() re-reads under the lock.
             batch = settle_due(ctx, now, BATCH_SIZE, only)
         moved |= batch.moved
@@ -175,7 +177,23 @@ def write(ctx: Context, name: str | None = None) -> Iterator[datetime]:
     record = None if name is None else ctx.store.pipelines.get(name)
     if record is not None:
         catch_up(ctx, only=record["id"])
-    with ctx.store.write():
+    with settling(ctx):
         at = timeutil.now()
         settle_due(ctx, at)
         yield at
+
+
+@contextlib.contextmanager
+def settling(ctx: Context) -> Iterator[None]:
+    """The store's write transaction; the simulation events it wrote are logged once committed.
+
+    A rolled-back transaction settled nothing (the next one settles the same rows again), so
+    its events are dropped rather than logged twice.
+    """
+    try:
+        with ctx.store.write():
+            yield
+    except BaseException:
+        ctx.pending_events.clear()
+        raise
+    transition_log.write(ctx.pending_events)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from app.simulator.model import SimConfig
@@ -37,3 +38,5 @@ class Context:
 
     store: Store
     settings: Settings
+    # Simulation events of the open write transaction, logged once it commits (catch_up.py).
+    pending_events: list = field(default_factory=list, compare=False, repr=False)

@@ -1,0 +1,140 @@
+"""Structured logs: one line per event on stderr, as logfmt or JSON lines (LOG_FORMAT).
+
+Every module logs through a child of the `app` logger (`logging.getLogger(__name__)`), which
+is also Flask's `app.logger`. `event()` attaches fields to a line; requests are logged by a
+WSGI wrapper, one logger call each.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from datetime import UTC
+from datetime import datetime
+
+ROOT = "app"
+REQUESTS = logging.getLogger("app.requests")
+
+
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a line is written (test captures included)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass  # StreamHandler.__init__ assigns one; the property always answers sys.stderr
+
+
+class StructuredFormatter(logging.Formatter):
+    """`ts level logger event` and the record's fields, as logfmt or one JSON object."""
+
+    def __init__(self, style: str):
+        super().__init__()
+        self.render = render_json if style == "json" else render_logfmt
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "ts": timestamp(record.created),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+            **getattr(record, "fields", {}),
+        }
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return self.render(line)
+
+
+def timestamp(created: float) -> str:
+    """RFC 3339 in UTC with milliseconds, like the API's own stamps."""
+    moment = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    return moment.replace("+00:00", "Z")
+
+
+def render_json(line: dict) -> str:
+    """One JSON object; newlines inside values are escaped, so it stays one line."""
+    return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def render_logfmt(line: dict) -> str:
+    """`key=value` pairs; values with spaces, quotes or `=` are quoted, newlines escaped."""
+    return " ".join(f"{key}={logfmt_value(value)}" for key, value in line.items())
+
+
+def logfmt_value(value) -> str:
+    """A value as logfmt writes it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    elif not isinstance(value, str):
+        value = str(value)
+    if value and not any(char in value for char in ' "=\\\n\r\t'):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
+def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields) -> None:
+    """Log one event with fields (nothing is built when the level is off)."""
+    if logger.isEnabledFor(level):
+        logger.log(level, name, extra={"fields": fields})
+
+
+def init_app(app) -> None:
+    """Send the app's logs to stderr in LOG_FORMAT at LOG_LEVEL, and log every request."""
+    logger = logging.getLogger(ROOT)
+    for handler in [h for h in logger.handlers if isinstance(h, StderrHandler)]:
+        logger.removeHandler(handler)  # a second app in one process replaces the first's
+    handler = StderrHandler()
+    handler.setFormatter(StructuredFormatter(app.config["LOG_FORMAT"]))
+    logger.addHandler(handler)
+    logger.setLevel(app.config["LOG_LEVEL"])
+    # Our lines are complete; a root handler (pytest's, a user's) would print them twice.
+    logger.propagate = False
+    app.wsgi_app = RequestLog(app.wsgi_app)
+
+
+class RequestLog:
+    """WSGI wrapper: one `request` line per request, with its status and duration."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if not REQUESTS.isEnabledFor(logging.INFO):
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        status = []
+
+        def recording_start_response(status_line, headers, exc_info=None):
+            status.append(status_line)
+            return start_response(status_line, headers, exc_info)
+
+        try:
+            return self.wsgi_app(environ, recording_start_response)
+        finally:
+            path = environ.get("PATH_INFO", "")
+            query = environ.get("QUERY_STRING")
+            REQUESTS.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": environ.get("REQUEST_METHOD"),
+                        "path": f"{path}?{query}" if query else path,
+                        "status": int(status[-1][:3]) if status else None,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "remote": environ.get("REMOTE_ADDR"),
+                        "pid": os.getpid(),
+                    }
+                },
+            )
