@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import time
 from datetime import UTC
@@ -17,6 +18,9 @@ from datetime import datetime
 
 ROOT = "app"
 REQUESTS = logging.getLogger("app.requests")
+# A logfmt value with spaces, quotes, `=`, a backslash or a control character (or an empty
+# one) is quoted, as a JSON string: control characters escaped, so a line stays one line.
+NEEDS_QUOTES = re.compile(r'[\s"=\\\x00-\x1f\x7f]|^$')
 
 
 class StderrHandler(logging.StreamHandler):
@@ -63,7 +67,7 @@ def render_json(line: dict) -> str:
 
 
 def render_logfmt(line: dict) -> str:
-    """`key=value` pairs; values with spaces, quotes or `=` are quoted, newlines escaped."""
+    """`key=value` pairs; values with spaces, quotes or `=` are quoted (see NEEDS_QUOTES)."""
     return " ".join(f"{key}={logfmt_value(value)}" for key, value in line.items())
 
 
@@ -77,11 +81,9 @@ def logfmt_value(value) -> str:
         value = json.dumps(value, ensure_ascii=False, default=str)
     elif not isinstance(value, str):
         value = str(value)
-    if value and not any(char in value for char in ' "=\\\n\r\t'):
+    if NEEDS_QUOTES.search(value) is None:
         return value
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return f'"{escaped}"'
+    return json.dumps(value, ensure_ascii=False)
 
 
 def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields) -> None:
@@ -125,16 +127,18 @@ class RequestLog:
         finally:
             path = environ.get("PATH_INFO", "")
             query = environ.get("QUERY_STRING")
-            REQUESTS.info(
-                "request",
-                extra={
-                    "fields": {
-                        "method": environ.get("REQUEST_METHOD"),
-                        "path": f"{path}?{query}" if query else path,
-                        "status": int(status[-1][:3]) if status else None,
-                        "ms": round((time.perf_counter() - started) * 1000, 2),
-                        "remote": environ.get("REMOTE_ADDR"),
-                        "pid": os.getpid(),
-                    }
-                },
+            fields = {
+                "method": environ.get("REQUEST_METHOD"),
+                "path": f"{path}?{query}" if query else path,
+                "status": int(status[-1][:3]) if status else None,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "remote": environ.get("REMOTE_ADDR"),
+                "pid": os.getpid(),
+            }
+            # The record is built directly: Logger.info would also walk the stack to find
+            # its caller, which this line never shows.
+            record = REQUESTS.makeRecord(
+                REQUESTS.name, logging.INFO, __file__, 0, "request", (), None
             )
+            record.fields = fields
+            REQUESTS.handle(record)
