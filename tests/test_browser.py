@@ -9,6 +9,7 @@ from app import create_app
 from tests.browser import chromium
 from tests.browser import require_chromium
 from tests.browser import screenshot
+from tests.server import ROOT
 from tests.server import SECRET_KEY
 from tests.server import gunicorn_server
 from tests.simulation import PROGRAM
@@ -168,3 +169,19 @@ def test_bearer_mode_asks_for_a_token_and_keeps_it_in_the_session(browser, beare
     browser.find_element("id", "sign-out").click()
     wait_for_text(browser, "needs a bearer token", absent="table t1")
     assert browser.execute_script("return sessionStorage.length") == 0
+
+
+@pytest.mark.parametrize(
+    "ci, outcome", [("", pytest.skip.Exception), ("true", pytest.fail.Exception)]
+)
+def test_without_chromium_a_developer_skips_and_ci_fails(monkeypatch, ci, outcome):
+    monkeypatch.setattr("tests.browser.CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="apt-get install chromium chromium-driver"):
+        require_chromium()
+
+
+def test_ci_installs_chromium_when_missing():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install -y -q chromium chromium-driver" in script
+    assert script.index("chromium-driver") < script.index("pytest")

@@ -202,3 +202,22 @@ def test_serve_logs_no_gunicorn_access_lines_on_stdout(tmp_path):
     assert {"method": "GET", "path": "/v0/pipelines", "status": "200"}.items() <= requested[
         -1
     ].items()
+
+
+def test_events_of_a_rolled_back_transaction_are_dropped(tmp_path, capsys):
+    from app.http.context import domain
+    from app.pipelines.catch_up import settling
+
+    app = create_app({"DATABASE": str(tmp_path / "r.sqlite3")})
+    fields = {"pipeline": "p", "from": "Stopped", "to": "Provisioning"}
+    with app.test_request_context():
+        ctx = domain()
+        with pytest.raises(RuntimeError), settling(ctx):
+            ctx.pending_events.append(("deployment", fields))
+            raise RuntimeError("the change was refused")  # nothing was settled after all
+        assert ctx.pending_events == []
+        assert "event=deployment" not in capsys.readouterr().err
+        with settling(ctx):
+            ctx.pending_events.append(("deployment", fields))
+        assert ctx.pending_events == []
+        assert "event=deployment pipeline=p from=Stopped to=Provisioning" in capsys.readouterr().err
