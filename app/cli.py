@@ -71,8 +71,8 @@ def export_command(file):
     "--port",
     default=8080,
     show_default=True,
-    type=click.IntRange(1, 65535),
-    help="TCP port to listen on.",
+    type=click.IntRange(0, 65535),
+    help="TCP port to listen on (0: any free port).",
 )
 @click.option(
     "--workers",
