@@ -1,8 +1,10 @@
 """Writing pipeline records through the store, with every column the rules derive completed."""
 
+from app.dataplane_service import transitions
 from app.errors import DuplicateName
 from app.pipelines.status import DERIVATION_INPUTS
 from app.pipelines.status import derive_deployment_fields
+from app.simulator.model import DATA_EFFECTS
 from app.simulator.schedule import insert_columns
 from app.simulator.schedule import schedule_changes
 from app.storage import NameTaken
@@ -19,15 +21,19 @@ def insert(store: Store, record: dict, simulated: bool = True) -> None:
         store.pipelines.insert(row)
     except NameTaken:
         raise DuplicateName() from None
+    transitions.after_insert(store, row)
 
 
 def save(store: Store, current: dict, changes: dict) -> dict:
     """Write `changes` to the stored `current`, completed by every rule; return the new record.
 
     The combined statuses are derived again when their inputs change, and the simulation's
-    schedule is marked for planning when the change can move it.
+    schedule is marked for planning when the change can move it. What the change does to the
+    pipeline's data plane (and the log lines it prints) is written in the same transaction.
     """
-    changes = {**changes, **schedule_changes(current, changes)}
+    changes = dict(changes)
+    effects = changes.pop(DATA_EFFECTS, ())
+    changes.update(schedule_changes(current, changes))
     record = {**current, **changes}
     if not DERIVATION_INPUTS.isdisjoint(changes):
         record.update(derive_deployment_fields(record))
@@ -36,4 +42,5 @@ def save(store: Store, current: dict, changes: dict) -> dict:
         store.pipelines.update(current["id"], written)
     except NameTaken:
         raise DuplicateName() from None
+    transitions.after_save(store, current, record, effects)
     return record

@@ -15,6 +15,18 @@ from app.timeutil import parse_timestamp
 
 Changes = dict[str, Any]
 
+# A key of Changes that is not a column: what a transition does to the pipeline's data plane
+# (app/dataplane_service/transitions.py), applied in the transaction that writes the row.
+DATA_EFFECTS = "data_effects"
+# A process incarnation starts (fresh data, or what a suspend kept).
+DATA_START = "start"
+# The process ends without a checkpoint: its data is gone (spec dataplane.md §11).
+DATA_STOP = "stop"
+# The process ends after a suspend checkpoint: its data is kept for the next start.
+DATA_SUSPEND = "suspend"
+# Storage is cleared: kept data and checkpoints are deleted.
+DATA_CLEAR = "clear"
+
 COMPILING = ("Pending", "CompilingSql", "SqlCompiled", "CompilingRust")
 COMPILE_FAILED = ("SqlError", "RustError", "SystemError")
 
@@ -98,6 +110,11 @@ def base_time(record: Mapping[str, Any], *stamps: str | None) -> datetime:
 def sim_state(record: Mapping[str, Any]) -> dict:
     """Return a copy of the simulator's private state of a row."""
     return dict(record.get("simulation") or {})
+
+
+def data_effect(effect: str) -> Changes:
+    """Changes that record one effect on the data plane (settle keeps every effect in order)."""
+    return {DATA_EFFECTS: [effect]}
 
 
 def bump(record: Mapping[str, Any]) -> Changes:

@@ -11,11 +11,13 @@ from app.simulator import faults
 from app.simulator.bootstrap import pending_bootstrap
 from app.simulator.bootstrap import take_checkpoint
 from app.simulator.compile import outcome_for
+from app.simulator.model import DATA_SUSPEND
 from app.simulator.model import Changes
 from app.simulator.model import SimConfig
 from app.simulator.model import Step
 from app.simulator.model import base_time
 from app.simulator.model import bump
+from app.simulator.model import data_effect
 from app.simulator.model import set_status
 from app.simulator.model import sim_state
 from app.simulator.model import stamp
@@ -159,4 +161,5 @@ def suspended(record: Mapping[str, Any], at: datetime, stopping: Stopping) -> Ch
     changes = stopping(record, at, None)
     sim = changes["simulation"]
     changes["storage_status_details"] = take_checkpoint(record, at, sim)
-    return changes
+    # The data is in the checkpoint: kept for the next start (dataplane.md §11).
+    return {**changes, **data_effect(DATA_SUSPEND)}

@@ -11,11 +11,15 @@ from app.simulator import faults
 from app.simulator.compile import outcome_for
 from app.simulator.model import COMPILE_FAILED
 from app.simulator.model import COMPILING
+from app.simulator.model import DATA_CLEAR
+from app.simulator.model import DATA_START
+from app.simulator.model import DATA_STOP
 from app.simulator.model import Changes
 from app.simulator.model import SimConfig
 from app.simulator.model import Step
 from app.simulator.model import base_time
 from app.simulator.model import bump
+from app.simulator.model import data_effect
 from app.simulator.model import runtime_config_value
 from app.simulator.model import set_status
 from app.simulator.model import sim_state
@@ -107,6 +111,7 @@ def provisioned(record: Mapping[str, Any], at: datetime) -> Changes:
         "deployment_runtime_desired_status_since": stamp(at),
         "deployment_error": None,
         "simulation": sim,
+        **data_effect(DATA_START),
         **bump(record),
     }
 
@@ -125,6 +130,7 @@ def stopping(record: Mapping[str, Any], at: datetime, error: dict | None) -> Cha
         "deployment_initial": None,
         **without_bootstrap(),
         "simulation": sim,
+        **data_effect(DATA_STOP),
         **bump(record),
     }
 
@@ -162,5 +168,6 @@ def cleared(record: Mapping[str, Any], at: datetime) -> Changes:
         "storage_status": "Cleared",
         "storage_status_details": None,
         "simulation": sim,
+        **data_effect(DATA_CLEAR),
         **bump(record),
     }

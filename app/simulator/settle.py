@@ -8,6 +8,7 @@ from typing import Any
 
 from app.simulator.compile import OutcomeMissing
 from app.simulator.compile import compile_steps
+from app.simulator.model import DATA_EFFECTS
 from app.simulator.model import Changes
 from app.simulator.model import SimConfig
 from app.simulator.model import Step
@@ -42,6 +43,10 @@ def settle(
             applied = step.apply(step.at)
         except OutcomeMissing:
             return changes, now, True
+        effects = [*changes.get(DATA_EFFECTS, ()), *applied.pop(DATA_EFFECTS, ())]
         changes.update(applied)
         current.update(applied)
+        if effects:
+            # Several steps may affect the data (a stop, then a start): keep them all.
+            changes[DATA_EFFECTS] = effects
     raise RuntimeError(f"pipeline {record['name']!r} did not settle in {MAX_STEPS} steps")

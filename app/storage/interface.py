@@ -5,6 +5,8 @@ SQL only: it never derives a status, schedules a transition or raises an HTTP er
 happen inside `Store.write()`, which holds the database's write lock for its whole block.
 """
 
+from collections.abc import Iterable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
@@ -70,12 +72,82 @@ class ApiKeyRows(Protocol):
         """Delete the tenant's key with this name; return whether one existed."""
 
 
+class DataRows(Protocol):
+    """Each pipeline's simulated data plane: a state row, a log of batches, checkpoints, deltas.
+
+    Payloads are opaque bytes to the store. Versions number a pipeline's data changes.
+    """
+
+    def head(self, pipeline_id: str) -> tuple[str, int, bool] | None:
+        """Return (incarnation_uuid, version, live) of a pipeline's data, or None (cheap)."""
+
+    def state(self, pipeline_id: str) -> dict | None:
+        """Return the state row with JSON columns decoded, or None."""
+
+    def put_state(self, state: Mapping) -> None:
+        """Insert or replace a state row (every column given)."""
+
+    def update_state(self, pipeline_id: str, columns: Mapping) -> None:
+        """Write some columns of a state row."""
+
+    def delete(self, pipeline_id: str) -> None:
+        """Delete a pipeline's state, batches, checkpoints and deltas."""
+
+    def drop_relations(self, pipeline_id: str, relations: Sequence[str]) -> None:
+        """Delete every batch, checkpoint and delta of some relations."""
+
+    def add_batches(self, pipeline_id: str, version: int, payloads: Mapping[str, bytes]) -> None:
+        """Store the batches that make `version`, one per relation."""
+
+    def batches(self, pipeline_id: str, after: int, upto: int) -> list[tuple[int, str, bytes]]:
+        """Return (version, relation, payload) with after < version <= upto, in order."""
+
+    def checkpoints(self, pipeline_id: str) -> list[tuple[str, int, bytes]]:
+        """Return (relation, version, payload) of the latest checkpoint of each relation."""
+
+    def put_checkpoint(self, pipeline_id: str, version: int, payloads: Mapping[str, bytes]) -> None:
+        """Store whole contents as of `version`, replacing the previous checkpoint and the
+        batches it includes."""
+
+    def add_deltas(self, pipeline_id: str, version: int, payloads: Mapping[str, bytes]) -> None:
+        """Store what `version` changed in some relations."""
+
+    def deltas(
+        self, pipeline_id: str, relations: Iterable[str], after: int, upto: int
+    ) -> list[tuple[int, str, bytes]]:
+        """Return (version, relation, payload) of the given relations, in version order."""
+
+    def prune_deltas(self, pipeline_id: str, upto: int) -> None:
+        """Forget deltas of versions up to `upto`."""
+
+
+class LogRows(Protocol):
+    """Each pipeline's log lines, numbered from 1 in writing order."""
+
+    def bounds(self, pipeline_id: str) -> tuple[int, int]:
+        """Return (first, last) sequence numbers kept; (0, 0) when there is none."""
+
+    def append(self, pipeline_id: str, lines: Sequence[str]) -> int:
+        """Append lines; return the last sequence number."""
+
+    def since(self, pipeline_id: str, after: int, limit: int = 1000) -> list[tuple[int, str]]:
+        """Return (seq, line) of up to `limit` lines after `after`, in order."""
+
+    def prune(self, pipeline_id: str, before: int) -> None:
+        """Drop the lines numbered below `before`."""
+
+
 class Store(Protocol):
     """One connection to the database and the tables behind it."""
 
     pipelines: PipelineRows
     schedule: Schedule
     api_keys: ApiKeyRows
+    data: DataRows
+    logs: LogRows
+
+    def read(self) -> AbstractContextManager[None]:
+        """Run the block's reads on one consistent snapshot (inside a write: that one)."""
 
     def write(self) -> AbstractContextManager[None]:
         """Run the block as one atomic transaction holding the write lock.

@@ -15,11 +15,14 @@ from app.storage.errors import StorageError
 from app.storage.errors import StoreUnavailable
 from app.storage.sqlite.api_keys import SqliteApiKeyRows
 from app.storage.sqlite.connection import connect
+from app.storage.sqlite.connection import read_snapshot
 from app.storage.sqlite.connection import transaction
 from app.storage.sqlite.connection import translated
+from app.storage.sqlite.data import SqliteDataRows
 from app.storage.sqlite.health import BACKUP_HINT
 from app.storage.sqlite.health import integrity_problem
 from app.storage.sqlite.health import write_problem
+from app.storage.sqlite.logs import SqliteLogRows
 from app.storage.sqlite.migrations import MIGRATIONS
 from app.storage.sqlite.migrations import migrate
 from app.storage.sqlite.pipelines import SqlitePipelineRows
@@ -36,6 +39,14 @@ class SqliteStore:
         self.pipelines = SqlitePipelineRows(db)
         self.schedule = SqliteSchedule(db)
         self.api_keys = SqliteApiKeyRows(db)
+        self.data = SqliteDataRows(db)
+        self.logs = SqliteLogRows(db)
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[None]:
+        """Read one consistent snapshot of the database for the block."""
+        with read_snapshot(self.db):
+            yield
 
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:

@@ -75,3 +75,18 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
                 db.conn.execute("ROLLBACK")
             raise
         db.conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run the block in one read transaction (WAL: a snapshot); inside a write, in that one."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    with translated():
+        db.conn.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            if db.conn.in_transaction:
+                db.conn.execute("COMMIT")

@@ -111,6 +111,58 @@ def create_meta(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
 
 
+DATA_PLANE_SQL = """
+CREATE TABLE data_state (
+    pipeline_id TEXT PRIMARY KEY REFERENCES pipelines(id) ON DELETE CASCADE,
+    incarnation_uuid TEXT NOT NULL,
+    live INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    checkpoint_version INTEGER NOT NULL,
+    start_micros INTEGER NOT NULL,
+    initial_start_micros INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    tables TEXT NOT NULL,
+    stats TEXT NOT NULL
+);
+CREATE TABLE data_batches (
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    relation TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (pipeline_id, version, relation)
+);
+CREATE TABLE data_checkpoints (
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    relation TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (pipeline_id, relation)
+);
+CREATE TABLE data_deltas (
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    relation TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (pipeline_id, version, relation)
+);
+CREATE TABLE pipeline_logs (
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    line TEXT NOT NULL,
+    PRIMARY KEY (pipeline_id, seq)
+);
+"""
+
+
+def create_data_plane(db: sqlite_utils.Database) -> None:
+    """Version 6: the simulated data plane (a log of Arrow batches per pipeline) and logs."""
+    # Rows of a pipeline's data and logs go with it (connections enable foreign keys).
+    # executescript would COMMIT the migration's transaction; one statement at a time.
+    for statement in DATA_PLANE_SQL.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # Append-only: the position of a step is its schema version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_pipelines,
@@ -118,6 +170,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_api_keys,
     add_simulation_state,
     create_meta,
+    create_data_plane,
 ]
 
 
