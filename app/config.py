@@ -99,6 +99,31 @@ SETTINGS = {
     # Logs (README "Logs"): one line per event on stderr.
     "LOG_FORMAT": ("logfmt", "`logfmt` (`key=value` pairs) or `json` (one JSON object a line)"),
     "LOG_LEVEL": ("INFO", "`DEBUG`, `INFO` (requests and simulation events), `WARNING` or `ERROR`"),
+    # The simulated data plane (README "Data").
+    "DATA_MAX_ROWS": (
+        1_000_000,
+        "Rows the tables of one pipeline may hold together; past it `507 PipelineRowLimitExceeded`",
+    ),
+    "DATA_MAX_REQUEST_ROWS": (
+        500_000,
+        "Records one ingress request or ad-hoc INSERT may carry; past it "
+        "`413 IngressRowLimitExceeded`",
+    ),
+    "DATA_MAX_REQUEST_BYTES": (
+        64 * 1024 * 1024,
+        "Largest ingress body; past it `413 IngressBodyTooLarge`",
+    ),
+    "DATA_CACHE_PIPELINES": (8, "Pipelines whose data each worker keeps decoded in memory"),
+    "INGRESS_PAUSED_WAIT_SECONDS": (
+        30.0,
+        "How long an unforced ingress into a paused pipeline waits for a resume before "
+        "`503 PipelineInteractionUnreachable` (upstream's proxy timeout)",
+    ),
+    "STREAM_FOLLOW_SECONDS": (
+        120.0,
+        "How long `/logs` and `/time_series_stream` follow new lines before ending the response "
+        "(upstream: forever)",
+    ),
 }
 
 

@@ -437,9 +437,10 @@ class PipelineInteractionNotDeployed(ApiError):
 
     status = 503
     retry_after = 5
+    # Upstream's manager prints N/A: the id is not at hand where it formats (dataplane.md §1.2).
     template = (
         "Unable to interact with pipeline because the deployment status ({status_text}) "
-        "indicates it is not (yet) fully provisioned pipeline-id={pipeline_id} "
+        "indicates it is not (yet) fully provisioned pipeline-id=N/A "
         'pipeline-name="{pipeline_name}"'
     )
     fields = ("pipeline_name", "status", "desired_status")
@@ -451,8 +452,8 @@ class PipelineUnavailable(ApiError):
     status = 503
     retry_after = 5
     template = (
-        "Unable to interact with pipeline because it is unavailable "
-        'pipeline-id={pipeline_id} pipeline-name="{pipeline_name}"'
+        "Unable to interact with pipeline because its status is currently 'unavailable' "
+        'pipeline-id=N/A pipeline-name="{pipeline_name}"'
     )
     fields = ("pipeline_name",)
 
@@ -509,6 +510,205 @@ class CompilerTimeout(ApiError):
 
     status = 504
     template = "The compiler did not respond within the configured {seconds}s timeout."
+
+
+# --- The data plane: the manager's answers (dataplane.md §1, §8) ---------------------------
+
+
+class PipelineInteractionUnreachable(ApiError):
+    """The pipeline process did not answer in time (an unforced ingress into a paused pipeline)."""
+
+    status = 503
+    retry_after = 5
+    template = (
+        "Error sending HTTP request to pipeline: {error} Failed request: {request} "
+        'pipeline-id=N/A pipeline-name="{pipeline_name}"'
+    )
+    fields = ("pipeline_name", "request", "error")
+
+
+class InvalidConnectorAction(ApiError):
+    """A connector action other than `start` or `pause`."""
+
+    status = 400
+    template = "Invalid connector action '{action}'; valid actions are: 'start' or 'pause'"
+    fields = ("action",)
+
+
+# --- The data plane: the pipeline process's answers (dataplane.md §2-§8, Appendix A) --------
+# The engine (app/dataplane) builds their messages and details; they never carry Retry-After.
+
+
+class ProcessError(ApiError):
+    """An answer of the pipeline process; message and details come from the data plane engine."""
+
+    fields = None
+
+    def __init__(self, message: str | None = None, details: object = None):
+        super().__init__(message=message or self.template)
+        self.details = details
+
+
+class Initializing(ProcessError):
+    """The process has no controller yet (Initializing, Standby, AwaitingApproval)."""
+
+    status = 503
+    template = "Operation failed because the pipeline has not finished initializing."
+
+
+class Suspended(ProcessError):
+    """The process has been suspended and is about to stop."""
+
+    status = 503
+    template = "Operation failed because the pipeline has been suspended."
+
+
+class BootstrapInProgress(ProcessError):
+    """A new ingress endpoint while the pipeline bootstraps."""
+
+    status = 503
+    template = "Operation cannot be initiated while the pipeline is bootstrapping."
+
+
+class RestoreInProgress(ProcessError):
+    """Queries and new endpoints while the pipeline replays its journal."""
+
+    status = 503
+    template = (
+        "Operation cannot be initiated now because the pipeline is restoring from a checkpoint."
+    )
+
+
+class Terminating(ProcessError):
+    """The process is shutting down while the request waits."""
+
+    status = 410
+    template = "Operation failed because the pipeline is shutting down."
+
+
+class PipelineRestarted(ProcessError):
+    """A completion token of an earlier process incarnation."""
+
+    status = 410
+    template = "{message}"
+
+
+class UnknownEndpointInCompletionToken(ProcessError):
+    """A completion token naming an input endpoint that no longer exists."""
+
+    status = 410
+    template = "{message}"
+
+
+class UnknownInputStream(ProcessError):
+    """An ingress path that names no table."""
+
+    status = 404
+    code = "ConfigError.UnknownInputStream"
+    template = "{message}"
+
+
+class UnknownOutputStream(ProcessError):
+    """An egress path that names no table or view."""
+
+    status = 404
+    code = "ConfigError.UnknownOutputStream"
+    template = "{message}"
+
+
+class UnknownInputEndpoint(ProcessError):
+    """No input connector has this name."""
+
+    status = 404
+    template = "{message}"
+
+
+class UnknownOutputEndpoint(ProcessError):
+    """No output connector has this name."""
+
+    status = 404
+    template = "{message}"
+
+
+class UnknownInputFormat(ProcessError):
+    """`format` is neither json nor csv."""
+
+    status = 400
+    code = "ConfigError.UnknownInputFormat"
+    template = "{message}"
+
+
+class ParserConfigParseError(ProcessError):
+    """A JSON parser setting in the ingress query string has a bad value."""
+
+    status = 400
+    code = "ConfigError.ParserConfigParseError"
+    template = "{message}"
+
+
+class InputFormatNotSupported(ProcessError):
+    """An update format or input format pipeline-store (or upstream) cannot ingest."""
+
+    status = 400
+    code = "ConfigError.InputFormatNotSupported"
+    template = "{message}"
+
+
+class ParseErrors(ProcessError):
+    """Records that did not parse; the good records of the request were ingested."""
+
+    status = 400
+    template = "{message}"
+
+
+class AdHocQueryError(ProcessError):
+    """An ad-hoc query that does not parse, plan or run."""
+
+    status = 400
+    template = "{message}"
+
+
+class InvalidParam(ProcessError):
+    """A query parameter the process refuses (for example a malformed completion token)."""
+
+    status = 400
+    template = "{message}"
+
+
+# --- The data plane: pipeline-store's own limits (README "Data") ---------------------------
+
+
+class IngressRowLimitExceeded(ApiError):
+    """One request carries more rows than `DATA_MAX_REQUEST_ROWS`; nothing was ingested."""
+
+    status = 413
+    template = (
+        "The request carries {rows} records, more than the {limit} one request may ingest "
+        "(DATA_MAX_REQUEST_ROWS); nothing was ingested. Split the input into smaller requests."
+    )
+    fields = ("rows", "limit")
+
+
+class IngressBodyTooLarge(ApiError):
+    """An ingress body larger than `DATA_MAX_REQUEST_BYTES`; nothing was ingested."""
+
+    status = 413
+    template = (
+        "The request body ({size} bytes) is larger than the {limit} bytes one request may "
+        "ingest (DATA_MAX_REQUEST_BYTES); nothing was ingested."
+    )
+    fields = ("size", "limit")
+
+
+class PipelineRowLimitExceeded(ApiError):
+    """The change would leave more rows in the pipeline's tables than `DATA_MAX_ROWS`."""
+
+    status = 507
+    template = (
+        "Pipeline '{pipeline_name}' would hold {rows} rows, more than the {limit} pipeline-store "
+        "keeps per pipeline (DATA_MAX_ROWS); nothing was ingested."
+    )
+    fields = ("pipeline_name", "rows", "limit")
 
 
 # --- API keys (platform.md §A3) -------------------------------------------------------------

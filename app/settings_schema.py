@@ -170,6 +170,12 @@ class SettingsSchema(Schema):
     CLEAR_SECONDS = seconds()
     LOG_FORMAT = Choice(LOG_FORMATS)
     LOG_LEVEL = Choice(LOG_LEVELS)
+    DATA_MAX_ROWS = integer(1)
+    DATA_MAX_REQUEST_ROWS = integer(1)
+    DATA_MAX_REQUEST_BYTES = integer(1)
+    DATA_CACHE_PIPELINES = integer(1)
+    INGRESS_PAUSED_WAIT_SECONDS = seconds()
+    STREAM_FOLLOW_SECONDS = seconds()
 
     @validates_schema
     def bearer_needs_a_secret_of_its_own(self, data, **_kwargs):

@@ -46,7 +46,13 @@ EXISTING = ("a", "p1", "0")
 def app(tmp_path):
     """An app whose simulated lifecycle stays still during the test."""
     return create_app(
-        {"TESTING": True, "DATABASE": str(tmp_path / "fuzz.sqlite3"), "SIMULATION_SCALE": 1000}
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "fuzz.sqlite3"),
+            "SIMULATION_SCALE": 1000,
+            # Streams (logs) end at once instead of following for minutes.
+            "STREAM_FOLLOW_SECONDS": 0,
+        }
     )
 
 

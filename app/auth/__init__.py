@@ -21,6 +21,8 @@ from app.config import DEV_SECRET_KEY
 from app.errors import AuthenticationFailed
 from app.errors import InsufficientPermissions
 from app.http.cors import is_preflight
+from app.http.websocket import bearer_from_protocols
+from app.http.websocket import is_upgrade
 
 MODES = ("none", "bearer")
 DEFAULT_TENANT_ID = "00000000-0000-0000-0000-000000000000"
@@ -103,7 +105,12 @@ def current_principal() -> Principal:
 
 def authenticate() -> Principal:
     """Identify the bearer of the Authorization header, or raise AuthenticationFailed."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    header = request.headers.get("Authorization", "")
+    if not header and is_upgrade(request):
+        # A browser's WebSocket carries the token as a subprotocol (dataplane.md §4.x).
+        offered = bearer_from_protocols(request)
+        header = f"Bearer {offered}" if offered else ""
+    scheme, _, token = header.partition(" ")
     token = token.strip()
     # RFC 7235: the scheme name is case-insensitive.
     if scheme.lower() != "bearer" or not token:

@@ -2,13 +2,15 @@
 
 from app.blueprints import api_keys
 from app.blueprints import docs_assets
+from app.blueprints import data
 from app.blueprints import lifecycle
+from app.blueprints import monitoring
 from app.blueprints import pipelines
 from app.blueprints import platform
 from app.blueprints import programs
 from app.blueprints import status_page
 
-MODULES = (pipelines, lifecycle, programs, api_keys, platform)
+MODULES = (pipelines, lifecycle, programs, data, monitoring, api_keys, platform)
 # Pages for people in a browser: plain Flask blueprints, not part of the OpenAPI document.
 PAGES = (status_page, docs_assets)
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app import timeutil
+from app.dataplane_service import counters
 from app.dataplane_service import logbook
 from app.simulator.model import DATA_CLEAR
 from app.simulator.model import DATA_START
@@ -22,15 +23,29 @@ from app.simulator.model import DATA_SUSPEND
 from app.storage import Store
 
 
-def fresh_stats() -> dict:
+def declared_endpoints(record: Mapping[str, Any]) -> dict:
+    """The connectors the program declares, as endpoints of a process that just started."""
+    info = record.get("program_info") or {}
+    inputs = info.get("input_connectors") or {}
+    endpoints = {}
+    for index, (name, config) in enumerate(sorted(inputs.items())):
+        endpoints[name] = counters.new_endpoint(index, config.get("stream", ""), declared=True)
+        endpoints[name]["paused"] = bool(config.get("paused"))
+    return endpoints
+
+
+def fresh_stats(record: Mapping[str, Any]) -> dict:
     """Counters of a process that just started: one empty step already ran (spec §6.3)."""
+    endpoints = declared_endpoints(record)
+    outputs = (record.get("program_info") or {}).get("output_connectors") or {}
     return {
         "steps": 1,
         "input_records": 0,
         "input_bytes": 0,
         "num_errors": 0,
-        "endpoints": {},
-        "next_endpoint": 0,
+        "endpoints": endpoints,
+        "outputs": {name: config.get("stream", "") for name, config in sorted(outputs.items())},
+        "next_endpoint": len(endpoints),
         "table_rows": {},
         "history": [],
     }
@@ -41,7 +56,7 @@ def input_tables(record: Mapping[str, Any]) -> list[dict]:
     return list(((record.get("program_info") or {}).get("schema") or {}).get("inputs") or [])
 
 
-def _start(store: Store, record: Mapping[str, Any]) -> None:
+def begin(store: Store, record: Mapping[str, Any]) -> None:
     """A process incarnation starts: from what a suspend kept, or empty."""
     pid = record["id"]
     at = timeutil.parse_timestamp(record["deployment_resources_status_since"])
@@ -61,7 +76,7 @@ def _start(store: Store, record: Mapping[str, Any]) -> None:
                 "initial_start_micros": micros,
                 "rows": 0,
                 "tables": tables,
-                "stats": fresh_stats(),
+                "stats": {**fresh_stats(record), "history": [[micros // 1000, 0]]},
             }
         )
         return
@@ -73,7 +88,13 @@ def _start(store: Store, record: Mapping[str, Any]) -> None:
         store.data.drop_relations(pid, changed)
     table_rows = {k: n for k, n in stats["table_rows"].items() if k in new and k not in changed}
     # Counters continue; endpoints belong to the process that ended.
-    stats = {**stats, "endpoints": {}, "table_rows": table_rows, "history": []}
+    fresh = fresh_stats(record)
+    stats = {
+        **stats,
+        **{k: fresh[k] for k in ("endpoints", "outputs", "next_endpoint")},
+        "history": [[micros // 1000, stats["input_records"]]],
+        "table_rows": table_rows,
+    }
     store.data.put_state(
         {
             **kept,
@@ -96,7 +117,7 @@ def _suspend(store: Store, record: Mapping[str, Any]) -> None:
         store.data.update_state(record["id"], {"live": 0})
 
 
-EFFECTS = {DATA_START: _start, DATA_STOP: _stop, DATA_SUSPEND: _suspend, DATA_CLEAR: _stop}
+EFFECTS = {DATA_START: begin, DATA_STOP: _stop, DATA_SUSPEND: _suspend, DATA_CLEAR: _stop}
 
 
 def after_insert(store: Store, record: Mapping[str, Any]) -> None:
@@ -105,9 +126,17 @@ def after_insert(store: Store, record: Mapping[str, Any]) -> None:
 
 
 def after_save(
-    store: Store, before: Mapping[str, Any], after: Mapping[str, Any], effects: Sequence[str]
+    store: Store,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    effects: Sequence[str] = (),
+    trail: Sequence[Mapping[str, Any]] = (),
 ) -> None:
-    """Apply a write's data effects in order and log its transitions."""
+    """Apply a write's data effects in order and log its transitions (each step's, if known)."""
     for effect in effects:
         EFFECTS[effect](store, after)
-    logbook.append(store, after["id"], logbook.transition_lines(before, after))
+    lines = []
+    states = [before, *({**after, **step} for step in trail[:-1]), after]
+    for old, new in zip(states, states[1:], strict=False):
+        lines.extend(logbook.transition_lines(old, new))
+    logbook.append(store, after["id"], lines)

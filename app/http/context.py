@@ -1,10 +1,14 @@
 """The domain's context for the current request: this request's store and the app's settings."""
 
+import contextlib
+from collections.abc import Iterator
+
 from flask import current_app
 
 from app.pipelines.context import Context
 from app.pipelines.context import Settings
 from app.storage import get_store
+from app.storage import open_app_store
 
 EXTENSION = "pipeline-store.settings"
 
@@ -17,6 +21,22 @@ def settings() -> Settings:
 def domain() -> Context:
     """Return the context domain operations run in for this request."""
     return Context(get_store(), settings())
+
+
+def detached(make_lines) -> Iterator:
+    """Run a streamed response's generator on a store of its own.
+
+    The request's store closes when the view returns, before a streamed body is sent, so a
+    body that reads the store as it goes (logs, time series) opens its own.
+    """
+    app = current_app._get_current_object()
+    settings = app.extensions[EXTENSION]
+
+    def generate():
+        with app.app_context(), contextlib.closing(open_app_store(app)) as store:
+            yield from make_lines(Context(store, settings))
+
+    return generate()
 
 
 def init_app(app) -> None:

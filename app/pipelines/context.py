@@ -12,11 +12,36 @@ from app.storage import Store
 
 
 @dataclass(frozen=True)
+class DataSettings:
+    """Limits and timings of the simulated data plane."""
+
+    max_rows: int
+    max_request_rows: int
+    max_request_bytes: int
+    cache_pipelines: int
+    paused_wait_seconds: float
+    follow_seconds: float
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DataSettings:
+        """Build from a Flask config."""
+        return cls(
+            max_rows=int(config["DATA_MAX_ROWS"]),
+            max_request_rows=int(config["DATA_MAX_REQUEST_ROWS"]),
+            max_request_bytes=int(config["DATA_MAX_REQUEST_BYTES"]),
+            cache_pipelines=max(1, int(config["DATA_CACHE_PIPELINES"])),
+            paused_wait_seconds=max(0.0, float(config["INGRESS_PAUSED_WAIT_SECONDS"])),
+            follow_seconds=max(0.0, float(config["STREAM_FOLLOW_SECONDS"])),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """The server settings domain rules depend on, read once from the app config."""
 
     platform_version: str
     simulation: SimConfig
+    data: DataSettings
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -24,6 +49,7 @@ class Settings:
         return cls(
             platform_version=config["PLATFORM_VERSION"],
             simulation=SimConfig.from_settings(config),
+            data=DataSettings.from_config(config),
         )
 
     @property

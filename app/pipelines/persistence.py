@@ -5,6 +5,7 @@ from app.errors import DuplicateName
 from app.pipelines.status import DERIVATION_INPUTS
 from app.pipelines.status import derive_deployment_fields
 from app.simulator.model import DATA_EFFECTS
+from app.simulator.model import STATUS_TRAIL
 from app.simulator.schedule import insert_columns
 from app.simulator.schedule import schedule_changes
 from app.storage import NameTaken
@@ -33,6 +34,7 @@ def save(store: Store, current: dict, changes: dict) -> dict:
     """
     changes = dict(changes)
     effects = changes.pop(DATA_EFFECTS, ())
+    trail = changes.pop(STATUS_TRAIL, ())
     changes.update(schedule_changes(current, changes))
     record = {**current, **changes}
     if not DERIVATION_INPUTS.isdisjoint(changes):
@@ -42,5 +44,5 @@ def save(store: Store, current: dict, changes: dict) -> dict:
         store.pipelines.update(current["id"], written)
     except NameTaken:
         raise DuplicateName() from None
-    transitions.after_save(store, current, record, effects)
+    transitions.after_save(store, current, record, effects, trail)
     return record

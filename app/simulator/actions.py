@@ -33,7 +33,6 @@ def not_deployed(record: Mapping[str, Any]) -> errors.PipelineInteractionNotDepl
     status = record["deployment_resources_status"]
     return errors.PipelineInteractionNotDeployed(
         status_text=db_spelling(status),
-        pipeline_id=record["id"],
         pipeline_name=record["name"],
         status=status,
         desired_status=record["deployment_resources_desired_status"],
@@ -174,7 +173,7 @@ def require_deployed(record: Mapping[str, Any]) -> None:
     if record["deployment_resources_status"] != "Provisioned":
         raise not_deployed(record)
     if record["deployment_runtime_status"] == "Unavailable":
-        raise errors.PipelineUnavailable(pipeline_id=record["id"], pipeline_name=record["name"])
+        raise errors.PipelineUnavailable(pipeline_name=record["name"])
 
 
 def request_runtime(record: Mapping[str, Any], target: str, at: datetime) -> Changes:

@@ -27,6 +27,22 @@ DATA_SUSPEND = "suspend"
 # Storage is cleared: kept data and checkpoints are deleted.
 DATA_CLEAR = "clear"
 
+# Another such key: the row's statuses after each step when one write merges several steps,
+# so every transition still gets its log line (transitions.after_save).
+STATUS_TRAIL = "status_trail"
+TRAIL_FIELDS = (
+    "program_status",
+    "program_status_since",
+    "program_version",
+    "deployment_resources_status",
+    "deployment_resources_status_since",
+    "deployment_resources_desired_status",
+    "deployment_runtime_status",
+    "deployment_runtime_status_since",
+    "deployment_runtime_desired_status",
+    "deployment_error",
+)
+
 COMPILING = ("Pending", "CompilingSql", "SqlCompiled", "CompilingRust")
 COMPILE_FAILED = ("SqlError", "RustError", "SystemError")
 

@@ -9,6 +9,8 @@ from typing import Any
 from app.simulator.compile import OutcomeMissing
 from app.simulator.compile import compile_steps
 from app.simulator.model import DATA_EFFECTS
+from app.simulator.model import STATUS_TRAIL
+from app.simulator.model import TRAIL_FIELDS
 from app.simulator.model import Changes
 from app.simulator.model import SimConfig
 from app.simulator.model import Step
@@ -35,13 +37,18 @@ def settle(
     """
     current = dict(record)
     changes: Changes = {}
+    trail: list[dict] = []
     for _ in range(MAX_STEPS):
         try:
             step = next_step(current, config)
             if step is None or step.at > now:
+                if len(trail) > 1:
+                    changes[STATUS_TRAIL] = trail
                 return changes, None if step is None else step.at, False
             applied = step.apply(step.at)
         except OutcomeMissing:
+            if len(trail) > 1:
+                changes[STATUS_TRAIL] = trail
             return changes, now, True
         effects = [*changes.get(DATA_EFFECTS, ()), *applied.pop(DATA_EFFECTS, ())]
         changes.update(applied)
@@ -49,4 +56,5 @@ def settle(
         if effects:
             # Several steps may affect the data (a stop, then a start): keep them all.
             changes[DATA_EFFECTS] = effects
+        trail.append({field: current.get(field) for field in TRAIL_FIELDS})
     raise RuntimeError(f"pipeline {record['name']!r} did not settle in {MAX_STEPS} steps")

@@ -1,0 +1,37 @@
+"""Compaction of the batch log: whole contents written as a checkpoint every so many versions.
+
+A worker that just committed encodes its copy outside the lock, then stores it in a short
+transaction only if the checkpoint is still news (same incarnation, not already newer).
+Readers far behind then load the checkpoint instead of replaying every batch.
+"""
+
+from __future__ import annotations
+
+from app.dataplane.batch_codec import encode_contents
+from app.dataplane_service.cache import PipelineData
+from app.pipelines.catch_up import write
+from app.pipelines.context import Context
+
+# Versions of batches between checkpoints.
+EVERY = 64
+
+
+def maybe_compact(ctx: Context, data: PipelineData, state: dict) -> bool:
+    """Write a checkpoint of `data` when enough batches piled up since the last; say if done."""
+    if data.version - state["checkpoint_version"] < EVERY:
+        return False
+    payloads = {
+        name: encode_contents(table.relation, table.contents) for name, table in data.tables.items()
+    }
+    with write(ctx):
+        head = ctx.store.data.state(data.pipeline_id)
+        if (
+            head is None
+            or head["incarnation_uuid"] != data.incarnation
+            or head["checkpoint_version"] >= data.version
+            or head["version"] < data.version
+        ):
+            return False
+        ctx.store.data.put_checkpoint(data.pipeline_id, data.version, payloads)
+        ctx.store.data.update_state(data.pipeline_id, {"checkpoint_version": data.version})
+    return True
