@@ -2,6 +2,7 @@
 
 import json
 
+import flask
 from flask import Response
 from flask import request
 
@@ -38,6 +39,8 @@ NOT_SERVING = (
 )
 WS_BINARY_REFUSED = "Binary requests are not supported. Please use text messages."
 WS_ERROR_CLOSE = 1011
+# How long a WebSocket may take to send its one request frame.
+REQUEST_FRAME_SECONDS = 10
 
 
 def process_json(body: dict) -> Response:
@@ -138,11 +141,7 @@ def query(pipeline_name, sql, format):
     accepts a WebSocket (subprotocol `feldera-ws-v1`): one `{"sql", "format"}` text frame in,
     result frames out.
     """
-    ctx = domain()
-    if websocket.is_upgrade(request):
-        with_controller(ctx, pipeline_name)  # a pipeline not serving answers plain HTTP
-        return websocket_query(ctx, pipeline_name)
-    table = adhoc.run(ctx, pipeline_name, sql, request_line())
+    table = adhoc.run(domain(), pipeline_name, sql, request_line())
     encoded = formats.encode(table, format)
     # The result is computed: its pieces need neither the request nor the store.
     return Response(
@@ -165,11 +164,13 @@ def _ws_error(ws, error: Exception) -> None:
         pass  # the client left first
 
 
-def websocket_query(ctx, pipeline_name: str) -> Response:
+def websocket_query(pipeline_name: str) -> Response:
     """Serve one ad-hoc query over a WebSocket (spec §4.x)."""
+    ctx = domain()
+    with_controller(ctx, pipeline_name)  # a pipeline that is not serving answers plain HTTP
     ws = websocket.accept(request)
     try:
-        message = ws.receive(timeout=60)
+        message = ws.receive(timeout=REQUEST_FRAME_SECONDS)
         if isinstance(message, bytes):
             ws.send(json.dumps({"error": WS_BINARY_REFUSED}))
             ws.close(WS_ERROR_CLOSE)
@@ -190,3 +191,15 @@ def websocket_query(ctx, pipeline_name: str) -> Response:
     except Exception as err:  # every failure is reported in the socket, never a 500
         _ws_error(ws, err)
     return websocket.finished(ws)
+
+
+# Werkzeug routes WebSocket handshakes only to rules marked as such; this one is kept out of
+# the OpenAPI document (the `query` operation describes the upgrade).
+flask.Blueprint.add_url_rule(
+    blp,
+    "/<string:pipeline_name>/query",
+    "query_websocket",
+    websocket_query,
+    methods=["GET"],
+    websocket=True,
+)

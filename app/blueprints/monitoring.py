@@ -3,6 +3,7 @@
 import json
 
 from flask import Response
+from flask import request
 
 from app import errors
 from app.dataplane_service import logs
@@ -12,6 +13,7 @@ from app.dataplane_service import time_series
 from app.http.api import Blueprint
 from app.http.context import detached
 from app.http.context import domain
+from app.http.disconnect import watcher
 from app.schemas.data import LogsQuerySchema
 from app.schemas.data import MetricsQuerySchema
 from app.schemas.data import StatsQuerySchema
@@ -113,9 +115,11 @@ def pipeline_time_series_stream(pipeline_name):
     # Errors are raised here, before the response starts.
     first, last = time_series.first_lines(domain(), pipeline_name)
 
+    alive = watcher(request.environ)
+
     def lines(ctx):
         yield first
-        yield from time_series.follow(ctx, pipeline_name, last)
+        yield from time_series.follow(ctx, pipeline_name, last, alive)
 
     return Response(detached(lines), 200, content_type="application/x-ndjson")
 
@@ -132,8 +136,9 @@ def pipeline_logs(pipeline_name, cursor):
     ingress endpoints and errors), then follows new ones for `STREAM_FOLLOW_SECONDS`.
     """
     stream = logs.open_stream(domain(), pipeline_name, cursor)
+    alive = watcher(request.environ)
     return Response(
-        detached(stream.lines),
+        detached(lambda ctx: stream.lines(ctx, alive)),
         200,
         content_type="text/plain; charset=utf-8",
         headers={**LOG_HEADERS, **stream.headers()},

@@ -57,6 +57,17 @@ _SERDE_WORDING = (
 )
 
 
+def _plain_number(value: object) -> object:
+    """json.dumps fallback: a Decimal as a JSON number, anything else as its text."""
+    if isinstance(value, Decimal):
+        return (
+            int(value)
+            if value == value.to_integral_value() and "." not in str(value)
+            else float(value)
+        )
+    return str(value)
+
+
 class _EventError(Exception):
     """An event that cannot be applied; carries the ParseError to report."""
 
@@ -251,7 +262,8 @@ class JsonIngress:
         field: str | None = None,
     ) -> _EventError:
         if text is None:
-            text = json.dumps(value, ensure_ascii=False, default=str)
+            # Numbers were parsed as Decimal: show them as numbers again, not strings.
+            text = json.dumps(value, ensure_ascii=False, default=_plain_number)
         error = ParseError(
             description,
             event_number=self._event_number,

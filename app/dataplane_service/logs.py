@@ -7,6 +7,7 @@ protocol (`cursor=<epoch>:<seq>`, `feldera-logs-*` headers) resumes after a give
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -28,9 +29,12 @@ class LogStream:
     gap: int
     warn: bool
 
-    def lines(self, ctx: Context) -> Iterator[str]:
-        """The kept lines after `seq`, then new ones until the follow time runs out."""
-        return _follow(ctx, self.record, self.seq, self.warn)
+    def lines(self, ctx: Context, alive: Callable[[], bool] = lambda: True) -> Iterator[str]:
+        """The kept lines after `seq`, then new ones until the follow time runs out.
+
+        `alive()` tells whether the client is still connected (checked while idle).
+        """
+        return _follow(ctx, self.record, self.seq, self.warn, alive)
 
     def headers(self) -> dict:
         """`feldera-logs-epoch`, `-seq` (the line before the first sent) and `-gap`."""
@@ -62,7 +66,9 @@ def open_stream(ctx: Context, name: str, cursor: str | None) -> LogStream:
     return LogStream(record, pid, after, gap, warn=not cursor and first > 1)
 
 
-def _follow(ctx: Context, record: dict, after: int, warn: bool) -> Iterator[str]:
+def _follow(
+    ctx: Context, record: dict, after: int, warn: bool, alive: Callable[[], bool]
+) -> Iterator[str]:
     pid = record["id"]
     if warn:
         yield logbook.discarded_line(record, after) + "\n"
@@ -73,7 +79,7 @@ def _follow(ctx: Context, record: dict, after: int, warn: bool) -> Iterator[str]
             after = rows[-1][0]
             yield "".join(line + "\n" for _, line in rows)
             continue
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= deadline or not alive():
             return
         time.sleep(POLL_SECONDS)
         # Following also moves the simulation, so transitions show up as they fall due.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
@@ -56,10 +57,13 @@ def first_lines(ctx: Context, name: str) -> tuple[str, int]:
     return "".join(json.dumps(sample) + "\n" for sample in sent), sent[-1]["t"] if sent else now
 
 
-def follow(ctx: Context, name: str, last: int) -> Iterator[str]:
-    """Then one sample per second, until the follow time runs out or the pipeline stops."""
+def follow(
+    ctx: Context, name: str, last: int, alive: Callable[[], bool] = lambda: True
+) -> Iterator[str]:
+    """Then one sample per second, until the follow time runs out, the pipeline stops or the
+    client leaves."""
     deadline = time.monotonic() + ctx.settings.data.follow_seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and alive():
         time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
         try:
             _, state = running_state(ctx, name)
