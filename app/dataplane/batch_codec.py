@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from app.dataplane.arrow_cells import arrow_to_rows
 from app.dataplane.arrow_cells import column_array
@@ -29,26 +30,47 @@ _OPS = {PUT: 1, REMOVE: -1, PATCH: 0}
 _KINDS = {code: kind for kind, code in _OPS.items()}
 
 
-def _ipc(relation: Relation, rows: list[tuple], extra: dict[str, pa.Array]) -> bytes:
-    """Encode rows of cells plus bookkeeping columns; every column nullable."""
+def _table(relation: Relation, rows: list[tuple], extra: dict[str, pa.Array]) -> pa.Table:
+    """Rows of cells plus bookkeeping columns as one Arrow table; every column nullable."""
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(relation.columns)
     arrays = [column_array(c.ctype, col) for c, col in zip(relation.columns, columns, strict=True)]
     names = [c.name for c in relation.columns]
-    table = pa.Table.from_arrays([*arrays, *extra.values()], names=[*names, *extra])
+    return pa.Table.from_arrays([*arrays, *extra.values()], names=[*names, *extra])
+
+
+def table_bytes(table: pa.Table) -> bytes:
+    """Arrow IPC stream bytes of a table."""
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue()
 
 
+def read_table(data: bytes) -> pa.Table:
+    """The table in Arrow IPC stream bytes."""
+    return pa.ipc.open_stream(data).read_all()
+
+
+def _ipc(relation: Relation, rows: list[tuple], extra: dict[str, pa.Array]) -> bytes:
+    return table_bytes(_table(relation, rows, extra))
+
+
+def _rows(relation: Relation, table: pa.Table) -> list[tuple]:
+    return arrow_to_rows(relation, table.select(list(range(len(relation.columns)))))
+
+
 def _read(relation: Relation, data: bytes) -> tuple[list[tuple], pa.Table]:
-    table = pa.ipc.open_stream(data).read_all()
-    width = len(relation.columns)
-    return arrow_to_rows(relation, table.select(list(range(width)))), table
+    table = read_table(data)
+    return _rows(relation, table), table
 
 
 def encode_batch(relation: Relation, batch: Batch) -> bytes:
     """Serialize a consolidated batch of `relation`."""
+    return table_bytes(batch_table(relation, batch))
+
+
+def batch_table(relation: Relation, batch: Batch) -> pa.Table:
+    """A consolidated batch as an Arrow table: the relation's columns plus bookkeeping."""
     with gc_paused():
         if isinstance(batch, MultisetBatch):
             entries = list(batch.entries.values())
@@ -57,7 +79,7 @@ def encode_batch(relation: Relation, batch: Batch) -> bytes:
                 "__floor": pa.array([floor for _, floor, _ in entries], pa.int64()),
                 "__delta": pa.array([delta for _, _, delta in entries], pa.int64()),
             }
-            return _ipc(relation, rows, extra)
+            return _table(relation, rows, extra)
         rows, ops, masks = [], [], []
         for kind, row in batch.entries.values():
             ops.append(_OPS[kind])
@@ -68,13 +90,18 @@ def encode_batch(relation: Relation, batch: Batch) -> bytes:
                 masks.append(None)
             rows.append(row)
         extra = {"__op": pa.array(ops, pa.int8()), "__unchanged": pa.array(masks, pa.string())}
-        return _ipc(relation, rows, extra)
+        return _table(relation, rows, extra)
 
 
 def decode_batch(relation: Relation, data: bytes) -> Batch:
     """Read back a batch written by encode_batch."""
+    return table_batch(relation, read_table(data))
+
+
+def table_batch(relation: Relation, table: pa.Table) -> Batch:
+    """Read back a batch from its Arrow table (batch_table)."""
     with gc_paused():
-        rows, table = _read(relation, data)
+        rows = _rows(relation, table)
         batch = new_batch(relation)
         if isinstance(batch, MultisetBatch):
             floors, deltas = table["__floor"].to_pylist(), table["__delta"].to_pylist()
@@ -87,6 +114,28 @@ def decode_batch(relation: Relation, data: bytes) -> Batch:
                 row = tuple(UNCHANGED if m == "1" else c for c, m in zip(row, mask, strict=True))
             batch.entries[batch.key(row)] = (_KINDS[op], row)
         return batch
+
+
+def appended_rows(relation: Relation, table: pa.Table, empty_target: bool) -> pa.Table | None:
+    """The rows a batch only adds, as the relation's columns (one per copy); None otherwise.
+
+    A multiset batch adds only when every entry is a pure insert (floor = delta > 0). A keyed
+    batch adds only PUTs into an empty table (otherwise a PUT may replace a row).
+    """
+    width = len(relation.columns)
+    if "__floor" in table.column_names:
+        deltas = table["__delta"]
+        pure = pc.and_(pc.equal(table["__floor"], deltas), pc.greater(deltas, 0))
+        if pc.all(pure).as_py() is False:
+            return None
+        rows = table.select(list(range(width)))
+        if len(table) and pc.max(deltas).as_py() > 1:
+            counts = deltas.to_pylist()
+            rows = rows.take(pa.array([i for i, n in enumerate(counts) for _ in range(n)]))
+        return rows
+    if not empty_target or pc.all(pc.equal(table["__op"], 1)).as_py() is False:
+        return None
+    return table.select(list(range(width)))
 
 
 def encode_contents(relation: Relation, contents: Contents) -> bytes:

@@ -26,6 +26,9 @@ from app.dataplane.statements import AdhocResult
 from app.dataplane.statements import collect_adhoc
 from app.dataplane.statements import plan_adhoc
 
+# Ad-hoc plans a snapshot keeps, by SQL text.
+MAX_PLANS = 64
+
 
 def register(ctx: SessionContext, name: str, table: pa.Table) -> None:
     """Register an Arrow table under a canonical name (replacing any previous one)."""
@@ -85,6 +88,7 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
+        self._plans: dict[str, list] = {}
         # Views are evaluated in one context (local views included) ...
         self._program_ctx = SessionContext()
         # ... and ad-hoc queries run in another, which sees only tables and output views.
@@ -156,7 +160,14 @@ class Snapshot:
         Planning may evaluate views, so it holds the snapshot's lock; execution does not.
         """
         with self._lock:
-            planned = plan_adhoc(self, sql)
+            planned = self._plans.get(sql)
+            if planned is None:
+                planned = plan_adhoc(self, sql)
+                # The snapshot never changes, so a plan stays right (dashboards repeat their
+                # queries); execution still runs each time (NOW() and random() included).
+                if len(self._plans) >= MAX_PLANS:
+                    self._plans.pop(next(iter(self._plans)))
+                self._plans[sql] = planned
         return collect_adhoc(planned)
 
     # Used by statements.run_adhoc.

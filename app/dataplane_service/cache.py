@@ -10,6 +10,7 @@ reader that finds another version loads what changed (see `loading`).
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,13 +18,21 @@ from dataclasses import field
 
 import pyarrow as pa
 
+from app.dataplane.arrow_cells import arrow_to_rows
 from app.dataplane.arrow_cells import contents_to_arrow
 from app.dataplane.arrow_cells import rows_to_arrow
-from app.dataplane.changes import Applied
+from app.dataplane.arrow_types import arrow_schema
+from app.dataplane.batch_codec import appended_rows
+from app.dataplane.batch_codec import batch_table
+from app.dataplane.batch_codec import read_table
+from app.dataplane.batch_codec import table_batch
+from app.dataplane.batch_codec import table_bytes
 from app.dataplane.changes import Batch
 from app.dataplane.changes import Contents
 from app.dataplane.changes import apply_batch
+from app.dataplane.changes import key_function
 from app.dataplane.engine import Snapshot
+from app.dataplane.gcpause import gc_paused
 from app.dataplane.program_views import Program
 from app.dataplane.relations import Relation
 
@@ -33,13 +42,64 @@ MAX_CHUNKS = 32
 
 
 @dataclass
-class TableData:
-    """One table: contents (rows and weights), total weight, and its Arrow form once built."""
+class StoredBatch:
+    """One table's batch of one version: its Arrow form (as stored) and, when needed, cells."""
 
     relation: Relation
-    contents: Contents
+    table: pa.Table
+    _batch: Batch | None = None
+
+    @classmethod
+    def of(cls, relation: Relation, batch: Batch) -> StoredBatch:
+        """A batch this worker consolidated."""
+        return cls(relation, batch_table(relation, batch), batch)
+
+    @classmethod
+    def read(cls, relation: Relation, payload: bytes) -> StoredBatch:
+        """A batch read from the store."""
+        return cls(relation, read_table(payload))
+
+    def payload(self) -> bytes:
+        """The bytes the store keeps."""
+        return table_bytes(self.table)
+
+    def batch(self) -> Batch:
+        """The consolidated changes as cells (decoded the first time)."""
+        if self._batch is None:
+            self._batch = table_batch(self.relation, self.table)
+        return self._batch
+
+
+def contents_from_arrow(relation: Relation, table: pa.Table) -> Contents:
+    """A table's contents (distinct rows and weights) from its Arrow rows."""
+    with gc_paused():
+        rows = arrow_to_rows(relation, table)
+        key = key_function(relation)
+        if relation.primary_key:
+            return {key(row): (row, 1) for row in rows}
+        keys = list(map(key, rows))
+        firsts = dict(zip(keys, rows, strict=True))
+        return {k: (firsts[k], n) for k, n in Counter(keys).items()}
+
+
+@dataclass
+class TableData:
+    """One table: its row count, and its contents and/or Arrow form (each built on demand).
+
+    Appends touch only the Arrow form, so a worker that only ingests and queries inserts never
+    builds the cells; upserts and deletes need the contents, built from Arrow the first time.
+    """
+
+    relation: Relation
     rows: int
+    contents: Contents | None = None
     arrow: pa.Table | None = None
+
+    def cells(self) -> Contents:
+        """Return the contents, building them from the Arrow form the first time."""
+        if self.contents is None:
+            self.contents = contents_from_arrow(self.relation, self.arrow)
+        return self.contents
 
     def arrow_table(self) -> pa.Table:
         """Return the Arrow form, building it from the contents the first time."""
@@ -47,13 +107,33 @@ class TableData:
             self.arrow = contents_to_arrow(self.relation, self.contents)
         return self.arrow
 
+    def advanced(self, stored: StoredBatch) -> tuple[TableData, int]:
+        """The table after a batch, and its change in rows."""
+        relation = self.relation
+        base = self.arrow if self.arrow is not None or self.rows else empty_arrow(relation)
+        added = appended_rows(relation, stored.table, empty_target=self.rows == 0)
+        if added is not None and base is not None:
+            arrow = _concat(base, added.cast(base.schema))
+            contents = None
+            if self.contents is not None:
+                contents = apply_batch(self.contents, stored.batch()).contents
+            return TableData(relation, self.rows + added.num_rows, contents, arrow), added.num_rows
+        result = apply_batch(self.cells(), stored.batch())
+        change = sum(weight for _, weight in result.delta)
+        arrow = None
+        if self.arrow is not None and all(weight > 0 for _, weight in result.delta):
+            rows = [row for row, weight in result.delta for _ in range(weight)]
+            arrow = _concat(self.arrow, rows_to_arrow(relation, rows))
+        return TableData(relation, self.rows + change, result.contents, arrow), change
 
-def _appended(old: TableData, delta: list[tuple[tuple, int]]) -> pa.Table | None:
-    """The new Arrow form when a batch only added rows (no rebuild), else None."""
-    if old.arrow is None or any(weight <= 0 for _, weight in delta):
-        return None
-    rows = [row for row, weight in delta for _ in range(weight)]
-    table = pa.concat_tables([old.arrow, rows_to_arrow(old.relation, rows)])
+
+def empty_arrow(relation: Relation) -> pa.Table:
+    """A relation's empty Arrow table."""
+    return arrow_schema(relation).empty_table()
+
+
+def _concat(base: pa.Table, added: pa.Table) -> pa.Table:
+    table = pa.concat_tables([base, added])
     return table.combine_chunks() if table.column(0).num_chunks > MAX_CHUNKS else table
 
 
@@ -83,28 +163,23 @@ class PipelineData:
             return self._snapshot
 
     def advanced(
-        self, version: int, batches: Mapping[str, Batch]
-    ) -> tuple[PipelineData, dict[str, Applied]]:
-        """Return the data after `batches` (as `version`) and what each changed."""
+        self, version: int, batches: Mapping[str, StoredBatch]
+    ) -> tuple[PipelineData, dict[str, int]]:
+        """Return the data after `batches` (as `version`) and each table's change in rows."""
         tables = dict(self.tables)
-        applied = {}
-        for name, batch in batches.items():
+        changes = {}
+        for name, stored in batches.items():
             old = tables.get(name)
             if old is None:
                 continue  # a relation the program no longer has
-            result = apply_batch(old.contents, batch)
-            applied[name] = result
-            rows = old.rows + sum(weight for _, weight in result.delta)
-            tables[name] = TableData(
-                old.relation, result.contents, rows, _appended(old, result.delta)
-            )
+            tables[name], changes[name] = old.advanced(stored)
         data = PipelineData(self.pipeline_id, self.incarnation, version, self.program, tables)
-        return data, applied
+        return data, changes
 
 
 def empty(pipeline_id: str, incarnation: str, version: int, program: Program) -> PipelineData:
     """Data whose tables are all empty."""
-    tables = {t.name: TableData(t, {}, 0) for t in program.catalog.tables}
+    tables = {t.name: TableData(t, 0, None, empty_arrow(t)) for t in program.catalog.tables}
     return PipelineData(pipeline_id, incarnation, version, program, tables)
 
 

@@ -17,7 +17,6 @@ import pyarrow as pa
 
 from app import errors
 from app.dataplane.arrow_cells import arrow_to_rows
-from app.dataplane.batch_codec import encode_batch
 from app.dataplane.changes import INSERT
 from app.dataplane.changes import Batch
 from app.dataplane.changes import consolidate
@@ -34,6 +33,7 @@ from app.dataplane_service import loading
 from app.dataplane_service import logbook
 from app.dataplane_service import tokens
 from app.dataplane_service.cache import REGISTRY
+from app.dataplane_service.cache import StoredBatch
 from app.dataplane_service.errors import api_error
 from app.pipelines import persistence
 from app.pipelines.catch_up import write
@@ -183,11 +183,12 @@ def commit(ctx: Context, record: dict, intake: Intake) -> Committed:
     """Apply an intake under the write lock: batches, version, counters, logs; one transaction."""
     pid = record["id"]
     data = loading.current(ctx, record)
-    encoded = {
-        name: encode_batch(data.tables[name].relation, batch)
+    stored = {
+        name: StoredBatch.of(data.tables[name].relation, batch)
         for name, batch in intake.batches.items()
-        if name in data.tables
+        if name in data.tables and batch.entries
     }
+    payloads = {name: batch.payload() for name, batch in stored.items()}
     with write(ctx) as at:
         current = _still_serving(ctx, record)
         data = loading.at_head(ctx, data)
@@ -195,8 +196,7 @@ def commit(ctx: Context, record: dict, intake: Intake) -> Committed:
         if state is None or state["incarnation_uuid"] != data.incarnation:
             raise errors.Terminating()
         version = state["version"]
-        changed, applied = data.advanced(version + 1, intake.batches)
-        row_changes = {name: sum(w for _, w in a.delta) for name, a in applied.items()}
+        changed, row_changes = data.advanced(version + 1, stored)
         rows = state["rows"] + sum(row_changes.values())
         if rows > ctx.settings.data.max_rows and rows > state["rows"]:
             raise errors.PipelineRowLimitExceeded(
@@ -220,7 +220,6 @@ def commit(ctx: Context, record: dict, intake: Intake) -> Committed:
             micros,
         )
         counters.count_rows(stats, row_changes)
-        payloads = {name: encoded[name] for name in applied if intake.batches[name].entries}
         if payloads:
             ctx.store.data.add_batches(pid, version + 1, payloads)
         else:

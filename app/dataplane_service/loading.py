@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.dataplane.batch_codec import decode_batch
-from app.dataplane.batch_codec import decode_contents
+from app.dataplane.batch_codec import read_table
 from app.dataplane.program_views import Program
 from app.dataplane_service import transitions
 from app.dataplane_service.cache import REGISTRY
 from app.dataplane_service.cache import PipelineData
+from app.dataplane_service.cache import StoredBatch
 from app.dataplane_service.cache import TableData
 from app.dataplane_service.cache import empty
 from app.pipelines.catch_up import write
@@ -32,7 +32,7 @@ def _grouped(rows: list[tuple[int, str, bytes]], prog: Program) -> dict[int, dic
     for version, relation_name, payload in rows:
         relation = prog.catalog.relation(relation_name)
         if relation is not None and relation.is_table:
-            out.setdefault(version, {})[relation_name] = decode_batch(relation, payload)
+            out.setdefault(version, {})[relation_name] = StoredBatch.read(relation, payload)
         else:
             out.setdefault(version, {})
     return out
@@ -45,7 +45,7 @@ def _replay(data: PipelineData, rows: list[tuple[int, str, bytes]]) -> PipelineD
 
 
 def _reload(store: Store, pid: str, incarnation: str, version: int, prog: Program):
-    """Rebuild from the latest checkpoint and the batches after it."""
+    """Rebuild from the latest checkpoint (each table's rows in Arrow) and the batches after it."""
     data = empty(pid, incarnation, 0, prog)
     tables = dict(data.tables)
     since = 0
@@ -54,8 +54,9 @@ def _reload(store: Store, pid: str, incarnation: str, version: int, prog: Progra
         since = max(since, cp_version)
         if relation is None or not relation.is_table:
             continue
-        contents = decode_contents(relation, payload)
-        tables[relation_name] = TableData(relation, contents, sum(w for _, w in contents.values()))
+        base = tables[relation_name].arrow
+        rows = read_table(payload).cast(base.schema)
+        tables[relation_name] = TableData(relation, rows.num_rows, None, rows)
     data = PipelineData(pid, incarnation, since, prog, tables)
     return _replay(data, store.data.batches(pid, since, version))
 
@@ -75,6 +76,22 @@ def _bring(store: Store, pid: str, head: tuple[str, int, bool], prog: Program) -
 
 
 def _read(ctx: Context, pid: str, prog: Program) -> PipelineData | None:
+    # One statement when this worker's copy is current (the common case) ...
+    head = ctx.store.data.head(pid)
+    cached = REGISTRY.get(pid)
+    if head is None:
+        return None
+    if (
+        cached is not None
+        and cached.program is prog
+        and (cached.incarnation, cached.version)
+        == (
+            head[0],
+            head[1],
+        )
+    ):
+        return cached
+    # ... else the change is read on one snapshot, so no compaction can slip in between.
     with ctx.store.read():
         head = ctx.store.data.head(pid)
         return None if head is None else _bring(ctx.store, pid, head, prog)
