@@ -6,6 +6,7 @@ client that went away frees its worker thread at once instead of at the follow d
 
 from __future__ import annotations
 
+import select
 import socket
 from collections.abc import Callable
 
@@ -18,8 +19,10 @@ def watcher(environ: dict) -> Callable[[], bool]:
 
     def alive() -> bool:
         try:
-            # An orderly close reads as b"" without blocking; pending bytes mean a live peer.
-            return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+            # Readable with nothing to read is an orderly close; pending bytes mean a live peer.
+            # select() first: the socket may have a timeout, which would make recv() wait.
+            readable, _, _ = select.select([sock], [], [], 0)
+            return not readable or sock.recv(1, socket.MSG_PEEK) != b""
         except (BlockingIOError, InterruptedError):
             return True
         except OSError:
