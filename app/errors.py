@@ -512,7 +512,7 @@ class CompilerTimeout(ApiError):
     template = "The compiler did not respond within the configured {seconds}s timeout."
 
 
-# --- The data plane: the manager's answers (dataplane.md §1, §8) ---------------------------
+# --- The data plane: the manager's answers (dataplane.md §1) ------------------------------
 
 
 class PipelineInteractionUnreachable(ApiError):
@@ -525,14 +525,6 @@ class PipelineInteractionUnreachable(ApiError):
         'pipeline-id=N/A pipeline-name="{pipeline_name}"'
     )
     fields = ("pipeline_name", "request", "error")
-
-
-class InvalidConnectorAction(ApiError):
-    """A connector action other than `start` or `pause`."""
-
-    status = 400
-    template = "Invalid connector action '{action}'; valid actions are: 'start' or 'pause'"
-    fields = ("action",)
 
 
 # --- The data plane: the pipeline process's answers (dataplane.md §2-§8, Appendix A) --------
@@ -605,14 +597,6 @@ class UnknownInputStream(ProcessError):
 
     status = 404
     code = "ConfigError.UnknownInputStream"
-    template = "{message}"
-
-
-class UnknownOutputStream(ProcessError):
-    """An egress path that names no table or view."""
-
-    status = 404
-    code = "ConfigError.UnknownOutputStream"
     template = "{message}"
 
 

@@ -16,11 +16,22 @@ CREATE MATERIALIZED VIEW top AS SELECT id, name FROM keyed WHERE score > 10;
 """
 
 
-@pytest.fixture
-def api(tmp_path):
-    api = DataApi(tmp_path, DATA_MAX_ROWS=20, DATA_MAX_REQUEST_ROWS=8, DATA_MAX_REQUEST_BYTES=4096)
+def running(path) -> DataApi:
+    api = DataApi(path, DATA_MAX_ROWS=20, DATA_MAX_REQUEST_ROWS=8, DATA_MAX_REQUEST_BYTES=4096)
     api.running("p", PROGRAM)
     return api
+
+
+@pytest.fixture
+def api(tmp_path):
+    """A pipeline of this test's own."""
+    return running(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def refusing(tmp_path_factory):
+    """One pipeline shared by the tests whose requests are all refused (nothing is stored)."""
+    return running(tmp_path_factory.mktemp("refusing"))
 
 
 def bag(api) -> list[tuple]:
@@ -113,10 +124,10 @@ def test_an_error_in_an_array_discards_the_whole_array(api):
         ('{"kind": [1], "n": 1}', "format=json&update_format=raw"),
     ],
 )
-def test_malformed_input_is_refused_and_changes_nothing(api, body, query):
-    error = error_of(api.ingress("p", "bag", body, query), 400, "ParseErrors")
+def test_malformed_input_is_refused_and_changes_nothing(refusing, body, query):
+    error = error_of(refusing.ingress("p", "bag", body, query), 400, "ParseErrors")
     assert error["details"]["num_errors"] >= 1
-    assert bag(api) == []
+    assert bag(refusing) == []
 
 
 @pytest.mark.parametrize(
@@ -130,13 +141,13 @@ def test_malformed_input_is_refused_and_changes_nothing(api, body, query):
         ("format=json&force=yes", "InvalidQueryParameter"),
     ],
 )
-def test_bad_parser_settings(api, query, code):
-    error_of(api.ingress("p", "bag", "{}", query), 400, code)
+def test_bad_parser_settings(refusing, query, code):
+    error_of(refusing.ingress("p", "bag", "{}", query), 400, code)
 
 
-def test_unknown_input_format_message(api):
+def test_unknown_input_format_message(refusing):
     body = error_of(
-        api.ingress("p", "bag", "", "format=xml"), 400, "ConfigError.UnknownInputFormat"
+        refusing.ingress("p", "bag", "", "format=xml"), 400, "ConfigError.UnknownInputFormat"
     )
     assert body["message"] == (
         "invalid controller configuration: Input endpoint 'bag.api-ingress-xml' specifies "
@@ -211,3 +222,17 @@ def test_not_deployed_answers_from_the_manager(api):
         "desired_status": "Stopped",
     }
     error_of(api.ingress("nope", "bag", []), 404, "UnknownPipelineName")
+
+
+def test_unknown_columns_are_ignored_and_miscased_quoted_ones_refused(tmp_path):
+    api = DataApi(tmp_path)
+    api.running(
+        "q", "CREATE TABLE t (id INT NOT NULL, \"Name\" VARCHAR) WITH ('materialized' = 'true');"
+    )
+    assert api.ingress("q", "t", [{"ID": 1, "Name": "a", "extra": [1, 2]}]).status_code == 200
+    body = error_of(api.ingress("q", "t", [{"id": 2, "name": "b"}]), 400, "ParseErrors")
+    (error,) = body["details"]["errors"]
+    assert (
+        "incorrect case-sensitive field name: expected: Name, found: name" in error["description"]
+    )
+    assert api.rows("q", 'SELECT id, "Name" FROM t') == [{"id": 1, "Name": "a"}]

@@ -28,13 +28,24 @@ ORDERS = [
 ]
 
 
-@pytest.fixture
-def api(tmp_path):
-    api = DataApi(tmp_path)
+def filled(path) -> DataApi:
+    api = DataApi(path)
     api.running("p", PROGRAM)
     api.push("p", "customers", [{"id": 10, "name": "ann"}, {"id": 11, "name": "bob"}])
     api.push("p", "orders", ORDERS)
     return api
+
+
+@pytest.fixture
+def api(tmp_path):
+    """A pipeline of this test's own (for tests that change it)."""
+    return filled(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One pipeline the read-only tests share."""
+    return filled(tmp_path_factory.mktemp("query"))
 
 
 def test_views_with_filters_joins_and_aggregates(api):
@@ -50,8 +61,8 @@ def test_views_with_filters_joins_and_aggregates(api):
     assert api.rows("p", "SELECT n FROM per_customer WHERE name = 'bob'") == [{"n": 2}]
 
 
-def test_text_format_is_upstreams_table(api):
-    response = api.query("p", "SELECT id, amount, at FROM orders ORDER BY id", "text")
+def test_text_format_is_upstreams_table(shared):
+    response = shared.query("p", "SELECT id, amount, at FROM orders ORDER BY id", "text")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/plain"
     assert response.data.decode() == (
@@ -65,19 +76,19 @@ def test_text_format_is_upstreams_table(api):
     )
 
 
-def test_json_format_is_ndjson_with_explicit_nulls(api):
-    response = api.query("p", "SELECT id, at FROM orders WHERE id = 3", "json")
+def test_json_format_is_ndjson_with_explicit_nulls(shared):
+    response = shared.query("p", "SELECT id, at FROM orders WHERE id = 3", "json")
     assert response.headers["Content-Type"] == "application/json"
     assert response.data.decode() == '{"id":3,"at":null}\n'
-    assert api.query("p", "SELECT * FROM orders WHERE id < 0", "json").data == b""
+    assert shared.query("p", "SELECT * FROM orders WHERE id < 0", "json").data == b""
 
 
-def test_arrow_ipc_and_parquet_are_real_files(api):
-    arrow = api.query("p", "SELECT id, amount FROM orders ORDER BY id", "arrow_ipc")
+def test_arrow_ipc_and_parquet_are_real_files(shared):
+    arrow = shared.query("p", "SELECT id, amount FROM orders ORDER BY id", "arrow_ipc")
     assert arrow.headers["Content-Type"] == "application/octet-stream"
     table = pa.ipc.open_stream(arrow.data).read_all()
     assert table.column("id").to_pylist() == [1, 2, 3]
-    parquet = api.query("p", "SELECT name FROM customers ORDER BY id", "parquet")
+    parquet = shared.query("p", "SELECT name FROM customers ORDER BY id", "parquet")
     assert parquet.headers["Content-Disposition"].startswith('attachment; filename="results_')
     assert pq.read_table(io.BytesIO(parquet.data)).column("name").to_pylist() == ["ann", "bob"]
 
@@ -114,14 +125,14 @@ def test_insert_adds_rows_and_counts_them(api):
         ("SELECT 1; SELECT 2", "only the final statement in a multi-statement ad-hoc query"),
     ],
 )
-def test_bad_queries_get_adhoc_query_errors(api, sql, text):
-    body = error_of(api.query("p", sql), 400, "AdHocQueryError")
+def test_bad_queries_get_adhoc_query_errors(shared, sql, text):
+    body = error_of(shared.query("p", sql), 400, "AdHocQueryError")
     assert text in body["details"]["error"]
     assert body["message"] == f"Error during query processing: {body['details']['error']}."
 
 
-def test_unknown_format_is_a_query_string_error(api):
-    body = error_of(api.query("p", "SELECT 1", "xml"), 400, "InvalidQueryParameter")
+def test_unknown_format_is_a_query_string_error(shared):
+    body = error_of(shared.query("p", "SELECT 1", "xml"), 400, "InvalidQueryParameter")
     assert body["message"].startswith("Query deserialize error: unknown variant `xml`")
 
 
