@@ -1,8 +1,8 @@
 """Blueprint registry: the factory registers every module listed here."""
 
 from app.blueprints import api_keys
-from app.blueprints import docs_assets
 from app.blueprints import data
+from app.blueprints import docs_assets
 from app.blueprints import lifecycle
 from app.blueprints import monitoring
 from app.blueprints import pipelines
