@@ -34,8 +34,9 @@ def describe_value(value: Any) -> str:
         return f"boolean `{'true' if value else 'false'}`"
     if isinstance(value, int):
         return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{rust_float(value)}`"
+    if isinstance(value, (float, Decimal)):
+        # Exact JSON parsing yields Decimal where serde would have read an f64.
+        return f"floating point `{rust_float(float(value))}`"
     if isinstance(value, str):
         return f"string {rust_debug_str(value)}"
     return "sequence" if isinstance(value, list) else "map"

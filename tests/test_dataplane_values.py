@@ -73,6 +73,9 @@ def test_json_values_become_cells(sql_type, value, cell):
     [
         ("INT", "x", 'invalid type: string "x", expected i32'),
         ("INT", 1.5, "invalid type: floating point `1.5`, expected i32"),
+        ("INT", Decimal("2.50"), "invalid type: floating point `2.5`, expected i32"),
+        ("INT", Decimal("1E+3"), "invalid type: floating point `1000.0`, expected i32"),
+        ("INT", 'a\u0001"b', 'invalid type: string "a\\u{1}\\"b", expected i32'),
         ("INT", True, "invalid type: boolean `true`, expected i32"),
         ("TINYINT", 300, "invalid value: integer `300`, expected i8"),
         ("INT UNSIGNED", -1, "invalid value: integer `-1`, expected u32"),

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import json
 
+from app.serde_text import describe_value
+
 
 class CellError(ValueError):
     """A value that does not fit a column, with serde-style wording."""
@@ -47,23 +49,6 @@ def _plain(value: object) -> object:
     return value
 
 
-def unexpected(value: object) -> str:
-    """Describe a JSON value the way serde's `invalid type` errors do."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{str(value).lower()}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float) or type(value).__name__ == "Decimal":
-        return f"floating point `{value}`"
-    if isinstance(value, str):
-        return f"string {json.dumps(value, ensure_ascii=False)}"
-    if isinstance(value, list):
-        return "sequence"
-    return "map"
-
-
 def invalid_type(value: object, expected: str) -> CellError:
     """Build serde's `invalid type: <what>, expected <expected>` error."""
-    return CellError(f"invalid type: {unexpected(value)}, expected {expected}")
+    return CellError(f"invalid type: {describe_value(value)}, expected {expected}")

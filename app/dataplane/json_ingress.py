@@ -6,7 +6,6 @@ import json
 import re
 from decimal import Decimal
 
-from app.dataplane.cells import unexpected
 from app.dataplane.changes import DELETE
 from app.dataplane.changes import INSERT
 from app.dataplane.changes import UPDATE
@@ -19,6 +18,7 @@ from app.dataplane.parse_errors import ParseError
 from app.dataplane.relations import Relation
 from app.dataplane.rows import RowDecoder
 from app.dataplane.rows import RowError
+from app.serde_text import describe_value
 
 _NON_SPACE = re.compile(r"[^ \t\r\n]")
 _ENVELOPE_KEYS = ("table", "insert", "delete", "update")
@@ -160,7 +160,7 @@ class JsonIngress:
         description, suggestion = _ARRAY[self.config.update_format]
         problem = None
         if not isinstance(value, list):
-            problem = f"invalid type: {unexpected(value)}, expected a sequence"
+            problem = f"invalid type: {describe_value(value)}, expected a sequence"
         elif self.config.update_format != "raw":
             problem = next(filter(None, (self._envelope_problem(v) for v in value)), None)
         if problem is not None:
@@ -194,7 +194,7 @@ class JsonIngress:
     def _envelope_problem(self, value: object) -> str | None:
         """Return serde's complaint about an insert_delete/debezium envelope, if any."""
         if not isinstance(value, dict):
-            return f"invalid type: {unexpected(value)}, expected a map"
+            return f"invalid type: {describe_value(value)}, expected a map"
         if self.config.update_format == "insert_delete":
             allowed = _ENVELOPE_KEYS
         else:
@@ -204,7 +204,7 @@ class JsonIngress:
                 return (
                     "missing field `payload`"
                     if payload is None
-                    else (f"invalid type: {unexpected(payload)}, expected a map")
+                    else (f"invalid type: {describe_value(payload)}, expected a map")
                 )
         unknown = next((k for k in value if k not in allowed), None)
         if unknown is not None:
@@ -217,7 +217,7 @@ class JsonIngress:
         self._event_number += 1
         if self.config.update_format == "raw":
             if not isinstance(value, (dict, list)):
-                description = f"{_SINGLE['raw'][0]}: invalid type: {unexpected(value)}"
+                description = f"{_SINGLE['raw'][0]}: invalid type: {describe_value(value)}"
                 raise self._error(description + ", expected a map or a sequence", value, text)
             return [(INSERT, self._decode(self.rows.row, value, text))]
         problem = self._envelope_problem(value)
