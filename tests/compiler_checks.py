@@ -4,6 +4,8 @@ The SDK's exception text is produced by the real `feldera` SDK's own code
 (FelderaClient._wait_for_compilation) reading the stored record pipeline-store would serve.
 """
 
+import re
+
 import pytest
 from feldera.rest.feldera_client import FelderaClient
 from feldera.rest.pipeline import Pipeline
@@ -53,6 +55,54 @@ def check_invalid(code: str, expected: list[tuple[str, str]]) -> None:
     assert [(m["error_type"], m["message"]) for m in messages] == expected
     assert outcome.sql_compilation["exit_code"] == 1
     assert sdk_text(outcome) == sdk_messages_text(messages)
+    for message in messages:
+        check_position(code, message)
+
+
+# A message that names the offending token, and the kind of name its quotes hold.
+_NAMED = re.compile(
+    r"^(?:Object|Column|Table|Expression|Key field|Unknown identifier) '([^']+)'"
+    r"(?! already defined| of table)"
+)
+_FROM_TO = re.compile(r"^From line (\d+), column (\d+) to line (\d+), column (\d+): ")
+_AT = re.compile(r"^At line (\d+), column (\d+): ")
+
+
+def covered_text(code: str, message: dict) -> str:
+    """The program text between a message's start and end positions (1-based, inclusive)."""
+    lines = code.split("\n")
+    first, last = message["start_line_number"], message["end_line_number"]
+    if first == last:
+        return lines[first - 1][message["start_column"] - 1 : message["end_column"]]
+    middle = lines[first : last - 1]
+    head = lines[first - 1][message["start_column"] - 1 :]
+    return "\n".join([head, *middle, lines[last - 1][: message["end_column"]]])
+
+
+def check_position(code: str, message: dict) -> None:
+    """A message's range agrees with its own text, and covers the token it names."""
+    if message["start_line_number"] == 0:
+        assert message["snippet"] == ""
+        return
+    start = (message["start_line_number"], message["start_column"])
+    end = (message["end_line_number"], message["end_column"])
+    text = message["message"]
+    if found := _FROM_TO.match(text):
+        assert tuple(map(int, found.groups())) == (*start, *end), text
+    elif found := _AT.match(text):
+        assert tuple(map(int, found.groups())) == start == end, text
+    covered = covered_text(code, message)
+    body = _FROM_TO.sub("", _AT.sub("", text))
+    if named := _NAMED.match(body):
+        token = covered.replace('"', "").replace("`", "")
+        assert token.lower() == named.group(1).lower(), (covered, text)
+    # The snippet shows the first line of the range, underlined exactly under the range.
+    line = code.split("\n")[start[0] - 1]
+    assert f"{start[0]:5}|{line}\n" in message["snippet"]
+    if start[0] == end[0]:
+        width = end[1] - start[1] + 1
+        caret = " " * (start[1] - 1 + 6) + "^" * width + "\n"
+        assert caret in message["snippet"], (message["snippet"], caret)
 
 
 def check_warned(code: str, expected: list[tuple[str, str]], unused: dict) -> None:
