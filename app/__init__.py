@@ -18,6 +18,7 @@ from app.http import context
 from app.http import cors
 from app.http import error_handlers
 from app.http import request_guard
+from app.http import sessions
 from app.http.api import Api
 
 ENV_PREFIX = "PIPELINE_STORE"
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     storage.init_app(app)
     context.init_app(app)
     cors.init_app(app)
+    sessions.init_app(app)
     api = Api(app, spec_kwargs={"extra_plugins": [BearerSecurityPlugin()]})
     register_blueprints(api)
     register_pages(app)

@@ -11,6 +11,7 @@ from flask import current_app
 from flask import has_app_context
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def now() -> datetime:
@@ -24,7 +25,7 @@ def now() -> datetime:
 
 def epoch_micros(moment: datetime) -> int:
     """Return whole microseconds since the Unix epoch (exact, unlike float timestamps)."""
-    return (moment - EPOCH) // timedelta(microseconds=1)
+    return (moment - EPOCH) // MICROSECOND
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -84,16 +84,18 @@ def oidc_provider(value) -> dict:
 
 def authorize() -> None:
     """Before each request: identify the caller of a `/v0` route, then check its role."""
+    # Runs on every request: look the request up once, not through the proxy each time.
+    req = request._get_current_object()
     # CORS preflights never carry credentials; they reach no view anyway. Any other OPTIONS
     # is authenticated like every method, so it cannot tell a stranger which routes exist.
-    if not is_api_path(request.path) or is_preflight(request, current_app.config):
+    if not is_api_path(req.path) or is_preflight(req, current_app.config):
         return
     bearer = current_app.config["AUTH"] == "bearer"
     principal = authenticate() if bearer else ANONYMOUS_ADMIN
     g.principal = principal
-    if request.url_rule is None:
+    if req.url_rule is None:
         return  # unrouted: authenticated callers get the 404/405 envelope, as upstream
-    required = required_role(request.method, request.url_rule.rule)
+    required = required_role(req.method, req.url_rule.rule)
     if rank(principal.role) < rank(required):
         raise InsufficientPermissions(required=required, actual=principal.role)
 

@@ -1,5 +1,6 @@
 """Roles and the minimum role of every `/v0` route, derived from method and URL rule."""
 
+import functools
 import re
 
 # Upstream's total order; API keys carry read or write, nothing here grants owner.
@@ -31,6 +32,8 @@ def rank(role: str) -> int:
     return ROLES.index(role)
 
 
+# A pure function of the route: every request of a route asks the same question.
+@functools.lru_cache(maxsize=256)
 def required_role(method: str, rule: str) -> str:
     """Return the minimum role for `method` on the URL rule (e.g. `/v0/pipelines/<name>`)."""
     path = rule.removeprefix("/v0")

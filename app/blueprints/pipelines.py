@@ -6,14 +6,19 @@ from app import errors
 from app.http.api import Blueprint
 from app.http.api import empty_response
 from app.http.api import json_response
+from app.http.conditional import client_tags
+from app.http.conditional import conditional_response
+from app.http.conditional import matcher
 from app.http.context import domain
 from app.pipelines import reads
 from app.pipelines import writes
 from app.schemas.pipeline_bodies import PatchPipelineSchema
 from app.schemas.pipeline_bodies import PostPutPipelineSchema
+from app.schemas.pipelines import ListQuerySchema
 from app.schemas.pipelines import PipelineInfoSchema
 from app.schemas.pipelines import PipelineSelectedInfoSchema
 from app.schemas.pipelines import SelectorQuerySchema
+from app.storage.interface import PipelineFilter
 
 blp = Blueprint(
     "pipelines",
@@ -36,23 +41,34 @@ BODY_ERRORS = (
     errors.DuplicateName,
 )
 UPDATE_ERRORS = (errors.UpdateRestrictedToStopped, errors.EditRestrictedToClearedStorage)
+CONDITIONAL = (
+    "Carries a strong `ETag` that changes whenever any byte of this answer would. Send it back "
+    "in `If-None-Match` to get `304 Not Modified` with no body while nothing changed."
+)
+NOT_MODIFIED = "The copy named in `If-None-Match` is current: no body."
 
 
 @blp.route("")
 class Pipelines(MethodView):
     """The pipeline collection."""
 
-    @blp.doc(operationId="list_pipelines")
-    @blp.arguments(SelectorQuerySchema, location="query", as_kwargs=True)
-    @blp.response(200, PipelineSelectedInfoSchema(many=True))
-    @blp.errors(errors.InvalidQueryParameter)
-    def get(self, selector):
+    @blp.query(ListQuerySchema())
+    @blp.documented(
+        blp.doc(operationId="list_pipelines"),
+        blp.response(200, PipelineSelectedInfoSchema(many=True), description=CONDITIONAL),
+        blp.alt_response(304, description=NOT_MODIFIED),
+        blp.errors(errors.InvalidQueryParameter),
+    )
+    def get(self, selector, tag, name):
         """List pipelines
 
         Ordered by creation (id). `selector=status` and `status_with_connectors` drop the
-        large fields (program code, configs, program info) for dashboards that poll.
+        large fields (program code, configs, program info) for dashboards that poll. `tag`
+        and `name` filter inside the database; without them every pipeline is listed.
         """
-        return json_response(reads.list_pipelines(domain(), selector))
+        tags = client_tags()
+        answer = reads.list_answer(domain(), selector, PipelineFilter(tag, name), matcher(tags))
+        return conditional_response(answer.etag, answer.body, tags)
 
     @blp.doc(operationId="post_pipeline")
     @blp.arguments(PostPutPipelineSchema)
@@ -71,13 +87,18 @@ class Pipelines(MethodView):
 class PipelinesByName(MethodView):
     """One pipeline, addressed by name."""
 
-    @blp.doc(operationId="get_pipeline")
-    @blp.arguments(SelectorQuerySchema, location="query", as_kwargs=True)
-    @blp.response(200, PipelineSelectedInfoSchema)
-    @blp.errors(errors.InvalidQueryParameter, errors.UnknownPipelineName)
+    @blp.query(SelectorQuerySchema())
+    @blp.documented(
+        blp.doc(operationId="get_pipeline"),
+        blp.response(200, PipelineSelectedInfoSchema, description=CONDITIONAL),
+        blp.alt_response(304, description=NOT_MODIFIED),
+        blp.errors(errors.InvalidQueryParameter, errors.UnknownPipelineName),
+    )
     def get(self, selector, pipeline_name):
         """Get a pipeline"""
-        return json_response(reads.get_pipeline(domain(), pipeline_name, selector))
+        tags = client_tags()
+        answer = reads.get_answer(domain(), pipeline_name, selector, matcher(tags))
+        return conditional_response(answer.etag, answer.body, tags)
 
     @blp.doc(operationId="put_pipeline")
     @blp.arguments(PostPutPipelineSchema)

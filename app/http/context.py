@@ -5,12 +5,14 @@ from collections.abc import Iterator
 
 from flask import current_app
 
+from app.pipelines.bodies import RenderedBodies
 from app.pipelines.context import Context
 from app.pipelines.context import Settings
 from app.storage import get_store
 from app.storage import open_app_store
 
 EXTENSION = "pipeline-store.settings"
+BODIES = "pipeline-store.bodies"
 
 
 def settings() -> Settings:
@@ -20,7 +22,8 @@ def settings() -> Settings:
 
 def domain() -> Context:
     """Return the context domain operations run in for this request."""
-    return Context(get_store(), settings())
+    extensions = current_app.extensions
+    return Context(get_store(), extensions[EXTENSION], bodies=extensions[BODIES])
 
 
 def detached(make_lines) -> Iterator:
@@ -42,3 +45,5 @@ def detached(make_lines) -> Iterator:
 def init_app(app) -> None:
     """Read the settings the domain depends on once, when the app is built."""
     app.extensions[EXTENSION] = Settings.from_config(app.config)
+    # Keyed by entity tags, which the store's change stamp versions: never stale.
+    app.extensions[BODIES] = RenderedBodies()

@@ -2,9 +2,11 @@
 
 from flask_cors import CORS
 
-# What upstream allows (platform.md §B1): the SDK's and the web console's methods and headers.
+# What upstream allows (platform.md §B1): the SDK's and the web console's methods and headers,
+# plus what a script needs to revalidate a list itself (pipeline-store's ETags).
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
-HEADERS = ["Authorization", "Accept", "Content-Type", "Feldera-Tenant"]
+HEADERS = ["Authorization", "Accept", "Content-Type", "Feldera-Tenant", "If-None-Match"]
+EXPOSED = ["ETag"]
 # Upstream leaves /healthz without CORS; the API and the console's first call get it.
 PATHS = (r"/v0/*", r"/config/authentication")
 
@@ -38,7 +40,13 @@ def init_app(app) -> None:
     origins = allowed_origins(app.config["CORS_ORIGINS"])
     if not origins:
         return  # same-origin only: a random web page cannot drive the API from a browser
-    options = {"origins": origins, "methods": METHODS, "allow_headers": HEADERS, "max_age": 600}
+    options = {
+        "origins": origins,
+        "methods": METHODS,
+        "allow_headers": HEADERS,
+        "expose_headers": EXPOSED,
+        "max_age": 600,
+    }
     if "*" in origins:
         # Answer a literal `*` rather than echoing each origin back.
         options.update(origins="*", send_wildcard=True)

@@ -165,6 +165,23 @@ def catch_up(
 
 
 @contextlib.contextmanager
+def read(ctx: Context) -> Iterator[None]:
+    """Open a consistent read of the store with every transition due by now written.
+
+    When nothing is due (the common case) the probe runs inside the snapshot itself, so a
+    read takes one snapshot; otherwise the simulation catches up first.
+    """
+    now_micros = epoch_micros(timeutil.now())
+    with ctx.store.snapshot():
+        if not ctx.store.schedule.anything_due(now_micros):
+            yield
+            return
+    catch_up(ctx)
+    with ctx.store.snapshot():
+        yield
+
+
+@contextlib.contextmanager
 def write(ctx: Context, name: str | None = None) -> Iterator[datetime]:
     """Open the write transaction every pipeline change runs in; yield its moment.
 

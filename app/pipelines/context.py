@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+from app.pipelines.bodies import NoBodies
+from app.pipelines.bodies import RenderedBodies
 from app.simulator.model import SimConfig
 from app.storage import Store
 
@@ -66,3 +68,5 @@ class Context:
     settings: Settings
     # Simulation events of the open write transaction, logged once it commits (catch_up.py).
     pending_events: list = field(default_factory=list, compare=False, repr=False)
+    # The worker's rendered answers by entity tag (see bodies.py); commands keep none.
+    bodies: RenderedBodies = field(default_factory=NoBodies, compare=False, repr=False)

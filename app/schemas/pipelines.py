@@ -4,6 +4,8 @@ from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import validate
 
+from app.pipelines.validation import MAX_TAGS
+
 ALL = "all"
 STATUS = "status"
 STATUS_WITH_CONNECTORS = "status_with_connectors"
@@ -186,4 +188,29 @@ class SelectorQuerySchema(Schema):
             "`status_with_connectors`",
         ),
         metadata={"description": "Which fields to return (default `all`)."},
+    )
+
+
+class ListQuerySchema(SelectorQuerySchema):
+    """List Pipelines' query: the selector, and filters upstream lacks (absent: no filter)."""
+
+    tag = fields.List(
+        fields.String(),
+        load_default=(),
+        # A pipeline has at most MAX_TAGS tags, so more could never match.
+        validate=validate.Length(
+            max=MAX_TAGS, error=f"at most {MAX_TAGS} `tag` parameters may be given"
+        ),
+        metadata={
+            "description": "Only pipelines carrying this tag (exact, case-sensitive). Repeat "
+            f"the parameter (at most {MAX_TAGS} times) to require several tags: every one "
+            "must be present. A pipeline-store extension."
+        },
+    )
+    name = fields.String(
+        load_default="",
+        metadata={
+            "description": "Only pipelines whose name starts with this text (case-sensitive "
+            "prefix). A pipeline-store extension."
+        },
     )

@@ -1,7 +1,8 @@
 """The store: every SQL statement of the server lives under this package.
 
 `interface.py` is the contract the domain uses; `sqlite/` is the embedded backend. A request
-gets one store (one connection) on first use, closed when the request ends.
+gets its thread's store (one connection, kept open across requests) on first use; any
+transaction left open is rolled back when the request ends.
 """
 
 import os
@@ -22,6 +23,7 @@ from app.storage.sqlite import repair_file_modes
 from app.storage.sqlite.connection import translate
 from app.storage.sqlite.health import check_access
 from app.storage.sqlite.health import check_integrity
+from app.storage.sqlite.pool import ConnectionPool
 
 __all__ = [
     "NameTaken",
@@ -41,6 +43,8 @@ __all__ = [
     "translate",
 ]
 
+POOL = "pipeline-store.connections"
+
 
 def database_path(app) -> str:
     """Resolve the DATABASE setting against the instance folder."""
@@ -53,10 +57,13 @@ def open_app_store(app) -> Store:
 
 
 def get_store() -> Store:
-    """Return this request's store, opening it on first use."""
-    if "store" not in g:
-        g.store = open_app_store(current_app)
-    return g.store
+    """Return this request's store: the thread's open connection to the app's database."""
+    store = g.get("store")
+    if store is None:
+        app = current_app._get_current_object()
+        pool = app.extensions[POOL]
+        store = g.store = pool.acquire(database_path(app), app.config["BUSY_TIMEOUT_MS"])
+    return store
 
 
 def check_health() -> str | None:
@@ -70,11 +77,11 @@ def check_health() -> str | None:
         return str(problem) or type(problem).__name__
 
 
-def close_store(_exc=None) -> None:
-    """Close this request's store."""
+def release_store(_exc=None) -> None:
+    """End this request's use of its store (the connection stays open for the next)."""
     store = g.pop("store", None)
     if store is not None:
-        store.close()
+        current_app.extensions[POOL].release(store)
 
 
 def prepare(app) -> int:
@@ -97,6 +104,7 @@ def verify(app) -> int:
 
 
 def init_app(app) -> None:
-    """Prepare the database and close each request's store when the request ends."""
+    """Prepare the database and release each request's store when the request ends."""
     prepare(app)
-    app.teardown_appcontext(close_store)
+    app.extensions[POOL] = ConnectionPool()
+    app.teardown_appcontext(release_store)

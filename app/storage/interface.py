@@ -9,14 +9,37 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PipelineFilter:
+    """Which rows a list shows: every tag in `tags`, and names starting with `name_prefix`."""
+
+    tags: tuple[str, ...] = ()
+    name_prefix: str = ""
+
+
+EVERY_PIPELINE = PipelineFilter()
 
 
 class PipelineRows(Protocol):
     """The pipelines table."""
 
-    def render_list(self, fields: Sequence[str]) -> str:
-        """Return every row as one JSON array of objects with exactly `fields`, by id."""
+    def render_list(self, fields: Sequence[str], where: PipelineFilter = EVERY_PIPELINE) -> str:
+        """Return the rows `where` selects as one JSON array of objects with exactly `fields`.
+
+        Ordered by id. Filters run inside the query, on indexes (case-sensitive matches).
+        """
+
+    def change_stamp(self) -> str:
+        """Return a value that differs after every committed change to what rows show.
+
+        It moves with every insert, delete and update of a shown column, in the same
+        transaction as the change (the simulation's private columns do not move it), and is
+        never reused for other contents, even in a database restored from a backup.
+        """
 
     def render_one(self, name: str, fields: Sequence[str]) -> str | None:
         """Return one row rendered as in `render_list`, or None for an unknown name."""
@@ -155,6 +178,9 @@ class Store(Protocol):
         Raise StoreBusy when the lock cannot be had within the busy timeout, and
         StoreUnavailable when the database cannot be written at all.
         """
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Run the block's reads on one consistent state of the database (no lock held)."""
 
     def check_health(self, integrity_every_seconds: float) -> str | None:
         """Return why the database cannot be written or is damaged, or None when healthy.

@@ -41,6 +41,8 @@ class SqliteStore:
         self.api_keys = SqliteApiKeyRows(db)
         self.data = SqliteDataRows(db)
         self.logs = SqliteLogRows(db)
+        # False once the file could not be used: a kept connection is then not reused.
+        self.reusable = True
 
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:
@@ -57,7 +59,24 @@ class SqliteStore:
         except StoreUnavailable:
             # The file may be writable again with -shm left read-only: fix that for the next
             # connection (this one keeps its read-only mapping).
+            self.reusable = False
             repair_file_modes(self.path)
+            raise
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read inside one deferred transaction: WAL gives it a consistent snapshot."""
+        try:
+            with translated():
+                self.db.conn.execute("BEGIN")
+                try:
+                    yield
+                finally:
+                    # Only reads happened: ending the transaction releases the snapshot.
+                    if self.db.conn.in_transaction:
+                        self.db.conn.execute("ROLLBACK")
+        except StoreUnavailable:
+            self.reusable = False
             raise
 
     def check_health(self, integrity_every_seconds: float) -> str | None:
@@ -69,6 +88,7 @@ class SqliteStore:
         """
         problem = write_problem(self.db)
         if problem is not None:
+            self.reusable = False
             return problem
         now = epoch_micros(timeutil.now())
         row = self.db.execute("SELECT value FROM meta WHERE key = 'integrity'").fetchone()

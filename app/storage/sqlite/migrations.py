@@ -163,6 +163,71 @@ def create_data_plane(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
+# Columns of the pipelines table that no response shows; changing only these moves no stamp.
+INTERNAL_COLUMNS = frozenset({"simulated", "next_transition_at", "simulated_since", "simulation"})
+BUMP = "UPDATE pipeline_changes SET counter = counter + 1, nonce = random()"
+# A pipeline's tags may repeat (upstream keeps duplicates); the index holds each once.
+INSERT_TAGS = (
+    "INSERT OR IGNORE INTO pipeline_tags (tag, pipeline_id) "
+    "SELECT value, {row}.id FROM json_each({row}.tags)"
+)
+DELETE_TAGS = (
+    "DELETE FROM pipeline_tags WHERE pipeline_id = {row}.id "
+    "AND tag IN (SELECT value FROM json_each({row}.tags))"
+)
+
+
+def add_change_stamp(db: sqlite_utils.Database) -> None:
+    """Version 7: a stamp that every committed change to what clients see moves (ETags)."""
+    # One row. `nonce` is random per change, so a database restored from a backup (or
+    # created anew) never reuses a stamp with different contents.
+    db.execute(
+        "CREATE TABLE pipeline_changes (id INTEGER PRIMARY KEY CHECK (id = 1), "
+        "counter INTEGER NOT NULL, nonce INTEGER NOT NULL)"
+    )
+    db.execute("INSERT INTO pipeline_changes VALUES (1, 0, random())")
+    create_change_triggers(db)
+
+
+def add_tag_index(db: sqlite_utils.Database) -> None:
+    """Version 8: each pipeline's tags as indexed rows, for `GET /v0/pipelines?tag=`."""
+    db.execute(
+        "CREATE TABLE pipeline_tags (tag TEXT NOT NULL, pipeline_id TEXT NOT NULL, "
+        "PRIMARY KEY (tag, pipeline_id)) WITHOUT ROWID"
+    )
+    # Triggers keep it in step with the JSON column, in the same transaction as every write.
+    db.execute(
+        "CREATE TRIGGER pipeline_tags_insert AFTER INSERT ON pipelines BEGIN "
+        f"{INSERT_TAGS.format(row='NEW')}; END"
+    )
+    db.execute(
+        "CREATE TRIGGER pipeline_tags_update AFTER UPDATE OF tags, id ON pipelines BEGIN "
+        f"{DELETE_TAGS.format(row='OLD')}; {INSERT_TAGS.format(row='NEW')}; END"
+    )
+    db.execute(
+        "CREATE TRIGGER pipeline_tags_delete AFTER DELETE ON pipelines BEGIN "
+        f"{DELETE_TAGS.format(row='OLD')}; END"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO pipeline_tags (tag, pipeline_id) "
+        "SELECT tags.value, pipelines.id FROM pipelines, json_each(pipelines.tags) AS tags"
+    )
+
+
+def create_change_triggers(db: sqlite_utils.Database) -> None:
+    """(Re)create the triggers moving the change stamp; call again after adding a column."""
+    visible = [
+        row[1]
+        for row in db.execute("PRAGMA table_info(pipelines)")
+        if row[1] not in INTERNAL_COLUMNS
+    ]
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in visible)
+    for event, condition in (("INSERT", ""), ("DELETE", ""), ("UPDATE", f" WHEN {changed}")):
+        name = f"pipeline_changes_{event.lower()}"
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        db.execute(f"CREATE TRIGGER {name} AFTER {event} ON pipelines{condition} BEGIN {BUMP}; END")
+
+
 # Append-only: the position of a step is its schema version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_pipelines,
@@ -171,6 +236,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     add_simulation_state,
     create_meta,
     create_data_plane,
+    add_change_stamp,
+    add_tag_index,
 ]
 
 

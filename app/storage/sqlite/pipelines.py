@@ -12,6 +12,8 @@ from app.storage.columns import PIPELINE_JSON_COLUMNS
 from app.storage.columns import decode_row
 from app.storage.columns import encode
 from app.storage.errors import NameTaken
+from app.storage.interface import EVERY_PIPELINE
+from app.storage.interface import PipelineFilter
 
 # Output fields that are not stored columns, as SQL producing `,"key":value` or nothing.
 # `connectors` is the connector_stats the runtime last reported, present only when it did.
@@ -50,6 +52,35 @@ def object_sql(fields: tuple[str, ...]) -> str:
     return "'{' || " + " || ".join(parts) + " || '}'"
 
 
+# Above every character, so `prefix <= name < prefix + TOP` is the names starting with prefix.
+TOP = "\U0010ffff"
+
+
+# The range uses the unique index on name; substr() keeps the match exact.
+NAME_PREFIX_SQL = "name >= :prefix AND name < :above AND substr(name, 1, :length) = :prefix"
+TAG_SQL = "id IN (SELECT pipeline_id FROM pipeline_tags WHERE tag = :tag{index})"
+
+
+@functools.cache
+def list_sql(fields: tuple[str, ...], tag_count: int, by_name: bool) -> str:
+    """SQL listing the rows a filter of this shape selects, rendered with `fields`, by id."""
+    # Cached like object_sql: few shapes (selectors x at most MAX_TAGS tags x name or not).
+    conditions = [NAME_PREFIX_SQL] if by_name else []
+    conditions += [TAG_SQL.format(index=index) for index in range(tag_count)]
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return f"SELECT {object_sql(fields)} FROM pipelines{where} ORDER BY id"
+
+
+def list_query(fields: Sequence[str], where: PipelineFilter) -> tuple[str, dict]:
+    """Return the SQL and named parameters listing what `where` selects."""
+    tags = tuple(dict.fromkeys(where.tags))  # a tag asked twice is one condition
+    parameters = {f"tag{index}": tag for index, tag in enumerate(tags)}
+    prefix = where.name_prefix
+    if prefix:
+        parameters.update(prefix=prefix, above=prefix + TOP, length=len(prefix))
+    return list_sql(tuple(fields), len(tags), bool(prefix)), parameters
+
+
 def name_clash_or(exc: sqlite3.IntegrityError) -> Exception:
     """Return NameTaken for a clash on the unique name index, else the error itself."""
     # The unique index on name is the arbiter, also between racing workers.
@@ -64,14 +95,21 @@ class SqlitePipelineRows:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
 
-    def render_list(self, fields: Sequence[str]) -> str:
-        """Return every row rendered with `fields`, ordered by id (creation order)."""
-        rows = self.db.execute(f"SELECT {object_sql(tuple(fields))} FROM pipelines ORDER BY id")
+    def render_list(self, fields: Sequence[str], where: PipelineFilter = EVERY_PIPELINE) -> str:
+        """Return the rows `where` selects rendered with `fields`, in id (creation) order."""
+        rows = self.db.conn.execute(*list_query(fields, where))
         return "[" + ",".join(row[0] for row in rows) + "]"
+
+    def change_stamp(self) -> str:
+        """Return the change counter and its random nonce (moved by triggers; see migrations)."""
+        counter, nonce = self.db.conn.execute(
+            "SELECT counter, nonce FROM pipeline_changes"
+        ).fetchone()
+        return f"{counter}.{nonce}"
 
     def render_one(self, name: str, fields: Sequence[str]) -> str | None:
         """Return one row rendered with `fields`, or None if the name is unknown."""
-        row = self.db.execute(
+        row = self.db.conn.execute(
             f"SELECT {object_sql(tuple(fields))} FROM pipelines WHERE name = ?", [name]
         ).fetchone()
         return None if row is None else row[0]
