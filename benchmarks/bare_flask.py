@@ -1,7 +1,8 @@
 """The floor for polling: a bare Flask route answering fixed bytes, as List Pipelines would.
 
 Served by benchmarks/polling.py under the same gunicorn settings as pipeline-store:
-`gunicorn 'bare_flask:create_app()'` with BARE_FLASK_BODY naming a file of the bytes.
+`gunicorn -c python:app.gunicorn_conf 'benchmarks.bare_flask:create_app()'` from the checkout,
+with BARE_FLASK_BODY naming a file of the bytes.
 """
 
 import os

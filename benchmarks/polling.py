@@ -1,11 +1,12 @@
 """Polling throughput under gunicorn: List Pipelines against a bare Flask route, and 304s.
 
-Usage: python benchmarks/polling.py [--seconds 5] [--rounds 3] [--workers 2] [--baseline main]
-       [--seed-only]
+Usage: python benchmarks/polling.py [--seconds 5] [--rounds 3] [--workers 2] [--threads 8]
+       [--baseline main] [--seed-only]
 
 Needs wrk (Debian: `apt-get install wrk`). Every server runs as `pipeline-store serve` runs it
-(gunicorn, `--workers 2` sync workers, access log on) and wrk drives it from 2 threads over 8
-connections with `Connection: close`. Scenarios:
+(gunicorn with app/gunicorn_conf.py: 2 workers x 8 threads; the app logs each request to
+stderr) and wrk drives it from 2 threads over 8 connections with `Connection: close`.
+Scenarios:
 - seed: the two seed pipelines (tests/data), `selector=status_with_connectors`, what the web
   console polls; against bare_flask.py, a Flask route returning the very same bytes;
 - 1000 pipelines, `selector=status`: the full list, and its `304` revalidation with the ETag;
@@ -41,6 +42,7 @@ sys.path.insert(0, str(BENCHMARKS))
 from list_pipelines import fill  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app import gunicorn_conf  # noqa: E402
 
 SEED = ROOT / "tests" / "data" / "seed-list-pipelines.json"
 SEED_URL = "/v0/pipelines?selector=status_with_connectors"
@@ -67,13 +69,19 @@ def cpu_seconds(master: int) -> float:
 
 
 @contextlib.contextmanager
-def gunicorn(cwd: pathlib.Path, app_spec: str, env: dict, workers: int, log: pathlib.Path):
-    """Run gunicorn as `pipeline-store serve` does; yield its base URL and master pid."""
+def gunicorn(cwd: pathlib.Path, app_spec: str, env: dict, args, log: pathlib.Path):
+    """Run gunicorn as `pipeline-store serve` does; yield its base URL and master pid.
+
+    The settings are the served checkout's own app/gunicorn_conf.py (worker class, limits),
+    with `serve`'s workers and threads; the bare route runs under the same module.
+    """
     port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", "--workers", str(workers),
-        "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", app_spec,
+        sys.executable, "-m", "gunicorn", "--config", "python:app.gunicorn_conf",
+        "--workers", str(args.workers), "--threads", str(args.threads),
+        "--bind", f"127.0.0.1:{port}", app_spec,
     ]  # fmt: skip
+    # The app logs every request to stderr (a file here, as a service's journal would be).
     with open(log, "wb") as stderr:
         process = subprocess.Popen(
             command,
@@ -172,7 +180,7 @@ def run(args) -> dict:
         def serve(root, instance, name):
             env = {"PIPELINE_STORE_INSTANCE_PATH": str(instance)}
             log = tmp / f"{name}.log"
-            return stack.enter_context(gunicorn(root, "app:create_app()", env, args.workers, log))
+            return stack.enter_context(gunicorn(root, "app:serve_app()", env, args, log))
 
         seed = instance_with(
             tmp / "seed", lambda app: app.test_cli_runner().invoke(args=["import", str(SEED)])
@@ -181,8 +189,9 @@ def run(args) -> dict:
         body = tmp / "seed-body.json"
         body.write_bytes(requests.get(seed_base + SEED_URL, timeout=10).content)
         bare_env = {"BARE_FLASK_BODY": str(body)}
+        bare_spec = "benchmarks.bare_flask:create_app()"
         bare_base, bare_pid = stack.enter_context(
-            gunicorn(BENCHMARKS, "bare_flask:create_app()", bare_env, args.workers, tmp / "b.log")
+            gunicorn(ROOT, bare_spec, bare_env, args, tmp / "bare.log")
         )
         assert requests.get(bare_base + "/v0/pipelines", timeout=10).content == body.read_bytes()
         targets = {
@@ -237,7 +246,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=gunicorn_conf.workers)
+    parser.add_argument("--threads", type=int, default=gunicorn_conf.threads)
     parser.add_argument("--baseline", help="git revision to serve the same lists with too")
     parser.add_argument("--seed-only", action="store_true", help="only the seed scenarios")
     parser.add_argument("--json", type=pathlib.Path, help="also write the results to this file")

@@ -188,7 +188,7 @@ def test_auth_comes_before_revalidation(tmp_path):
         {
             "TESTING": True,
             "DATABASE": str(tmp_path / "pipelines.sqlite3"),
-            "SECRET_KEY": "etag-tests-secret",
+            "SECRET_KEY": "etag-tests-secret-of-at-least-32-bytes",
             "AUTH": "bearer",
         }
     )
