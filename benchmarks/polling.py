@@ -8,7 +8,8 @@ Needs wrk (Debian: `apt-get install wrk`). Every server runs as `pipeline-store 
 stderr) and wrk drives it from 2 threads over 8 connections with `Connection: close`.
 Scenarios:
 - seed: the two seed pipelines (tests/data), `selector=status_with_connectors`, what the web
-  console polls; against bare_flask.py, a Flask route returning the very same bytes;
+  console polls; against bare_flask.py, a Flask route returning the very same bytes; and
+  the same server with LOG_LEVEL=WARNING (no request line), to show what the log costs;
 - 1000 pipelines, `selector=status`: the full list, and its `304` revalidation with the ETag;
 - with `--baseline REF`: the same lists served by that git revision (before and after).
 The scenarios take turns for `--rounds` rounds, so a load drifting on a shared machine hits
@@ -177,8 +178,8 @@ def run(args) -> dict:
     with tempfile.TemporaryDirectory() as tmp_name, contextlib.ExitStack() as stack:
         tmp = pathlib.Path(tmp_name)
 
-        def serve(root, instance, name):
-            env = {"PIPELINE_STORE_INSTANCE_PATH": str(instance)}
+        def serve(root, instance, name, **settings):
+            env = {"PIPELINE_STORE_INSTANCE_PATH": str(instance), **settings}
             log = tmp / f"{name}.log"
             return stack.enter_context(gunicorn(root, "app:serve_app()", env, args, log))
 
@@ -194,11 +195,17 @@ def run(args) -> dict:
             gunicorn(ROOT, bare_spec, bare_env, args, tmp / "bare.log")
         )
         assert requests.get(bare_base + "/v0/pipelines", timeout=10).content == body.read_bytes()
+        # The same server without its per-request log line: what that line costs.
+        quiet_base, quiet_pid = serve(ROOT, seed, "quiet", PIPELINE_STORE_LOG_LEVEL="WARNING")
         targets = {
             "seed: pipeline-store": (seed_base + SEED_URL, None, seed_pid),
             "seed: bare Flask": (bare_base + "/v0/pipelines", None, bare_pid),
+            "seed: no request log": (quiet_base + SEED_URL, None, quiet_pid),
         }
-        pairs = {"seed / bare Flask": ("seed: pipeline-store", "seed: bare Flask")}
+        pairs = {
+            "seed / bare Flask": ("seed: pipeline-store", "seed: bare Flask"),
+            "seed without log / bare Flask": ("seed: no request log", "seed: bare Flask"),
+        }
         if not args.seed_only:
             thousand = instance_with(tmp / "thousand", lambda app: fill(app, 1000))
             thousand_base, thousand_pid = serve(ROOT, thousand, "thousand")

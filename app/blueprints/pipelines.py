@@ -68,7 +68,7 @@ class Pipelines(MethodView):
         """
         tags = client_tags()
         answer = reads.list_answer(domain(), selector, PipelineFilter(tag, name), matcher(tags))
-        return conditional_response(answer.etag, answer.body, tags)
+        return conditional_response(answer, tags)
 
     @blp.doc(operationId="post_pipeline")
     @blp.arguments(PostPutPipelineSchema)
@@ -98,7 +98,7 @@ class PipelinesByName(MethodView):
         """Get a pipeline"""
         tags = client_tags()
         answer = reads.get_answer(domain(), pipeline_name, selector, matcher(tags))
-        return conditional_response(answer.etag, answer.body, tags)
+        return conditional_response(answer, tags)
 
     @blp.doc(operationId="put_pipeline")
     @blp.arguments(PostPutPipelineSchema)

@@ -6,6 +6,7 @@ from werkzeug.datastructures import ETags
 
 from app.http.api import NO_CACHE
 from app.http.api import json_response
+from app.pipelines.reads import Answer
 from app.pipelines.reads import ClientHas
 from app.pipelines.reads import has_nothing
 
@@ -23,16 +24,16 @@ def matcher(tags: ETags | None) -> ClientHas:
     return tags.contains_weak
 
 
-def conditional_response(etag: str, body: str | None, tags: ETags | None) -> Response:
-    """Return `304` when the client's copy is current (body None, or `*`), else `200` JSON.
+def conditional_response(answer: Answer, tags: ETags | None) -> Response:
+    """Return `304` when the client's copy is current (or it asked with `*`), else `200` JSON.
 
     Both carry the tag and upstream's `Cache-Control: no-cache`, so clients revalidate every
     time; the 304 has no body and no content type.
     """
-    if body is None or (tags is not None and tags.star_tag):
+    if answer.current or (tags is not None and tags.star_tag):
         response = Response(status=304, headers=NO_CACHE)
         del response.headers["Content-Type"]
     else:
-        response = json_response(body)
-    response.set_etag(etag)
+        response = json_response(answer.body)
+    response.set_etag(answer.etag)
     return response

@@ -164,6 +164,12 @@ def catch_up(
     return len(moved)
 
 
+def settled_stamp(ctx: Context) -> str | None:
+    """Return the store's change stamp if no transition is due now (one read), else None."""
+    stamp, due = ctx.store.pipelines.stamp_and_due(epoch_micros(timeutil.now()))
+    return None if due else stamp
+
+
 @contextlib.contextmanager
 def read(ctx: Context) -> Iterator[None]:
     """Open a consistent read of the store with every transition due by now written.

@@ -32,10 +32,14 @@ def has_nothing(_tag: str) -> bool:
 
 @dataclass(frozen=True)
 class Answer:
-    """A read's entity tag, and its JSON body unless the client's copy is current (None)."""
+    """A read's entity tag, and its JSON body unless the client's copy is `current`.
+
+    The body is None too when there is nothing to answer (an unknown pipeline).
+    """
 
     etag: str
     body: str | None
+    current: bool = False
 
 
 def entity_tag(stamp: str, *shape) -> str:
@@ -45,6 +49,31 @@ def entity_tag(stamp: str, *shape) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
+def answer(ctx: Context, shape: tuple, render: Callable[[], str | None], client_has) -> Answer:
+    """Answer a read of `shape`: nothing for a current copy, else a remembered or new body.
+
+    A first look reads the change stamp and whether anything is due in one statement: a poll
+    of something unchanged ends there. Otherwise the simulation catches up and the stamp is
+    read again with the body, in one snapshot, so the tag names exactly those bytes.
+    """
+    stamp = catch_up.settled_stamp(ctx)
+    if stamp is not None:
+        etag = entity_tag(stamp, *shape)
+        if client_has(etag):
+            return Answer(etag, None, current=True)
+        body = ctx.bodies.get(etag)
+        if body is not None:
+            return Answer(etag, body)
+    with catch_up.read(ctx):
+        etag = entity_tag(ctx.store.pipelines.change_stamp(), *shape)
+        if client_has(etag):
+            return Answer(etag, None, current=True)
+        body = ctx.bodies.get(etag) or render()
+    if body is not None:
+        ctx.bodies.put(etag, body)
+    return Answer(etag, body)
+
+
 def list_answer(
     ctx: Context,
     selector: str,
@@ -52,34 +81,30 @@ def list_answer(
     client_has: ClientHas = has_nothing,
 ) -> Answer:
     """Answer List Pipelines: the body (creation order) unless the client's copy is current."""
-    rows = ctx.store.pipelines
-    with catch_up.read(ctx):
-        etag = entity_tag(rows.change_stamp(), "list", selector, where.tags, where.name_prefix)
-        if client_has(etag):
-            return Answer(etag, None)
-        body = ctx.bodies.get(etag)
-        if body is None:
-            # The store renders the JSON itself; dumping thousands of rows through marshmallow
-            # would dominate the request (see benchmarks/).
-            body = rows.render_list(FIELD_SETS[selector], where)
-            ctx.bodies.put(etag, body)
-        return Answer(etag, body)
+    # The store renders the JSON itself; dumping thousands of rows through marshmallow would
+    # dominate the request (see benchmarks/).
+    return answer(
+        ctx,
+        ("list", selector, where.tags, where.name_prefix),
+        lambda: ctx.store.pipelines.render_list(FIELD_SETS[selector], where),
+        client_has,
+    )
 
 
 def get_answer(
     ctx: Context, name: str, selector: str, client_has: ClientHas = has_nothing
 ) -> Answer:
     """Answer Get Pipeline like `list_answer`; raise UnknownPipelineName."""
-    with catch_up.read(ctx):
-        etag = entity_tag(ctx.store.pipelines.change_stamp(), "get", selector, name)
-        # A tag this server gave for this name at this stamp: the pipeline is still there.
-        if client_has(etag):
-            return Answer(etag, None)
-        body = ctx.bodies.get(etag) or ctx.store.pipelines.render_one(name, FIELD_SETS[selector])
-    if body is None:
+    # A tag given for this name at the current stamp means the pipeline is still there.
+    found = answer(
+        ctx,
+        ("get", selector, name),
+        lambda: ctx.store.pipelines.render_one(name, FIELD_SETS[selector]),
+        client_has,
+    )
+    if found.body is None and not found.current:
         raise errors.UnknownPipelineName(pipeline_name=name)
-    ctx.bodies.put(etag, body)
-    return Answer(etag, body)
+    return found
 
 
 def list_pipelines(ctx: Context, selector: str, where: PipelineFilter = EVERY_PIPELINE) -> str:

@@ -33,6 +33,12 @@ class PipelineRows(Protocol):
         Ordered by id. Filters run inside the query, on indexes (case-sensitive matches).
         """
 
+    def stamp_and_due(self, now_micros: int) -> tuple[str, bool]:
+        """Return `change_stamp()` and whether any transition is due by then, read together.
+
+        One consistent read, as cheap as the probe alone: a poll's first look.
+        """
+
     def change_stamp(self) -> str:
         """Return a value that differs after every committed change to what rows show.
 

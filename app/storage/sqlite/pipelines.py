@@ -100,6 +100,15 @@ class SqlitePipelineRows:
         rows = self.db.conn.execute(*list_query(fields, where))
         return "[" + ",".join(row[0] for row in rows) + "]"
 
+    def stamp_and_due(self, now_micros: int) -> tuple[str, bool]:
+        """Return the change stamp and whether a transition is due, in one statement."""
+        counter, nonce, due = self.db.conn.execute(
+            "SELECT counter, nonce, EXISTS (SELECT 1 FROM pipelines "
+            "WHERE next_transition_at <= ?) FROM pipeline_changes",
+            [now_micros],
+        ).fetchone()
+        return f"{counter}.{nonce}", bool(due)
+
     def change_stamp(self) -> str:
         """Return the change counter and its random nonce (moved by triggers; see migrations)."""
         counter, nonce = self.db.conn.execute(
