@@ -68,7 +68,7 @@ def test_a_snapshot_reads_one_state(sim, tmp_path):
     reader, writer = open_store(path), open_store(path)
     try:
         record = writer.pipelines.get("p1")
-        with reader.snapshot():
+        with reader.read():
             before = reader.pipelines.change_stamp()
             with writer.write():
                 writer.pipelines.update(record["id"], {"description": "meanwhile"})

@@ -59,3 +59,25 @@ def test_a_replaced_database_file_is_opened_anew(tmp_path):
     os.replace(backup, tmp_path / "live" / "pipelines.sqlite3")
     assert sim.client.get("/v0/pipelines").get_json() == []
     assert store_of_a_request(sim.app) is not kept
+
+
+def test_threads_serving_at_once_never_share_a_connection(app):
+    # gunicorn runs 8 threads per worker: hold 8 requests open together.
+    threads = 8
+    together = threading.Barrier(threads)
+    held = []
+
+    def request():
+        with app.test_request_context("/v0/pipelines"):
+            store = get_store()
+            together.wait(timeout=30)
+            held.append((store, store.db.conn.execute("SELECT 1").fetchone()[0]))
+            together.wait(timeout=30)
+
+    workers = [threading.Thread(target=request) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len({id(store) for store, _ in held}) == threads
+    assert [one for _, one in held] == [1] * threads

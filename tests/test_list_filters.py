@@ -7,6 +7,8 @@ import pytest
 from app import create_app
 from app.storage import get_store
 from app.storage.interface import PipelineFilter
+from app.storage.sqlite.migrations import MIGRATIONS
+from app.storage.sqlite.migrations import add_change_stamp
 from app.storage.sqlite.pipelines import list_query
 from tests.simulation import Simulation
 
@@ -134,15 +136,31 @@ def test_upgrading_indexes_the_tags_already_stored(tmp_path):
     sim = Simulation(tmp_path, SIMULATION_SCALE=0)
     sim.create("p1", tags=["a", "b"])
     sim.create("p2", tags=["b"])
-    # Turn the file back into a version-5 database holding those rows.
+    # Turn the file back into the version before the change stamp, holding those rows.
     with sqlite3.connect(tmp_path / "pipelines.sqlite3") as conn:
         triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         for (trigger,) in triggers.fetchall():
             conn.execute(f"DROP TRIGGER {trigger}")
         conn.execute("DROP TABLE pipeline_tags")
         conn.execute("DROP TABLE pipeline_changes")
-        conn.execute("PRAGMA user_version = 5")
+        conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(add_change_stamp)}")
     upgraded = create_app({**sim.app.config}).test_client()
     assert [p["name"] for p in upgraded.get("/v0/pipelines?tag=b").get_json()] == ["p1", "p2"]
     assert [p["name"] for p in upgraded.get("/v0/pipelines?tag=a").get_json()] == ["p1"]
     assert upgraded.get("/v0/pipelines").headers["ETag"]
+
+
+def test_the_openapi_document_describes_the_filters_and_the_304(sim):
+    spec = sim.client.get("/openapi.json").get_json()
+    listing = spec["paths"]["/v0/pipelines"]["get"]
+    parameters = {p["name"]: p for p in listing["parameters"]}
+    assert parameters["tag"]["schema"]["type"] == "array"
+    assert parameters["tag"]["explode"] is True  # `?tag=a&tag=b`
+    assert "must be present" in parameters["tag"]["description"]
+    assert "prefix" in parameters["name"]["description"]
+    assert not parameters["tag"]["required"] and not parameters["name"]["required"]
+    one = spec["paths"]["/v0/pipelines/{pipeline_name}"]["get"]
+    assert "tag" not in {p["name"] for p in one["parameters"] if p["in"] == "query"}
+    for operation in (listing, one):
+        assert "content" not in operation["responses"]["304"]
+        assert "ETag" in operation["responses"]["200"]["description"]

@@ -178,12 +178,12 @@ def read(ctx: Context) -> Iterator[None]:
     read takes one snapshot; otherwise the simulation catches up first.
     """
     now_micros = epoch_micros(timeutil.now())
-    with ctx.store.snapshot():
+    with ctx.store.read():
         if not ctx.store.schedule.anything_due(now_micros):
             yield
             return
     catch_up(ctx)
-    with ctx.store.snapshot():
+    with ctx.store.read():
         yield
 
 

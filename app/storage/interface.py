@@ -185,9 +185,6 @@ class Store(Protocol):
         StoreUnavailable when the database cannot be written at all.
         """
 
-    def snapshot(self) -> AbstractContextManager[None]:
-        """Run the block's reads on one consistent state of the database (no lock held)."""
-
     def check_health(self, integrity_every_seconds: float) -> str | None:
         """Return why the database cannot be written or is damaged, or None when healthy.
 

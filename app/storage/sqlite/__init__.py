@@ -47,8 +47,12 @@ class SqliteStore:
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:
         """Read one consistent snapshot of the database for the block."""
-        with read_snapshot(self.db):
-            yield
+        try:
+            with read_snapshot(self.db):
+                yield
+        except StoreUnavailable:
+            self.reusable = False
+            raise
 
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
@@ -61,22 +65,6 @@ class SqliteStore:
             # connection (this one keeps its read-only mapping).
             self.reusable = False
             repair_file_modes(self.path)
-            raise
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """Read inside one deferred transaction: WAL gives it a consistent snapshot."""
-        try:
-            with translated():
-                self.db.conn.execute("BEGIN")
-                try:
-                    yield
-                finally:
-                    # Only reads happened: ending the transaction releases the snapshot.
-                    if self.db.conn.in_transaction:
-                        self.db.conn.execute("ROLLBACK")
-        except StoreUnavailable:
-            self.reusable = False
             raise
 
     def check_health(self, integrity_every_seconds: float) -> str | None:
