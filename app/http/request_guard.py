@@ -8,6 +8,7 @@ answers to (ALLOWED_HOSTS). The SDK and scripts send no `Origin` and use the add
 connect to, so they pass.
 """
 
+import functools
 import ipaddress
 import urllib.parse
 
@@ -61,6 +62,7 @@ def guard() -> None:
     raise OriginNotAllowed(origin=origin)
 
 
+@functools.lru_cache(maxsize=256)
 def host_allowed(host: str, names: frozenset) -> bool:
     """Whether a Host header names this server: an IP address, localhost, or a listed name.
 
