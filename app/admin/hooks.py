@@ -61,9 +61,7 @@ def before_request() -> None:
     g.setdefault(STARTED, time.perf_counter())
     current = state.request_state(storage.get_store())
     if current.rule_count:
-        rule = faults.firing_rule(
-            domain(), current, state.rule_cache(), request.method, path
-        )
+        rule = faults.firing_rule(domain(), current, state.rule_cache(), request.method, path)
         if rule is not None:
             faults.apply(rule, request.environ)
 
@@ -79,7 +77,7 @@ def after_request(response):
             started = g.get(STARTED, time.perf_counter())
             journal.record(domain(), current.journal_size, response.status_code, started)
     except storage.StorageError as exc:
-            # The journal is an aid: a busy database must not fail the request it records.
+        # The journal is an aid: a busy database must not fail the request it records.
         log.warning("request not journaled: %s", exc)
     return response
 

@@ -8,6 +8,8 @@ from marshmallow import validates_schema
 
 from app.admin.journal import MAX_SIZE
 
+# Ten years: further than any simulated delay, well inside what timestamps can hold.
+MAX_SECONDS = 10 * 365 * 86400
 METHODS = ("*", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -109,7 +111,7 @@ class NewFaultSchema(Schema):
     duration_seconds = fields.Float(
         load_default=None,
         allow_none=True,
-        validate=validate.Range(0, min_inclusive=False),
+        validate=validate.Range(0, MAX_SECONDS, min_inclusive=False),
         metadata={"description": "Only for this long (real time) from now."},
     )
 
@@ -155,7 +157,7 @@ class ClockSchema(Schema):
 class AdvanceSchema(Schema):
     """How far to move the clock."""
 
-    seconds = fields.Float(required=True, validate=validate.Range(min=0))
+    seconds = fields.Float(required=True, validate=validate.Range(0, MAX_SECONDS))
 
 
 class JournalConfigSchema(Schema):

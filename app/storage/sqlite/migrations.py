@@ -275,7 +275,6 @@ def create_admin(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
-
 # Append-only: the position of a step is its schema version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_pipelines,
@@ -298,4 +297,3 @@ def migrate(db: sqlite_utils.Database, transaction) -> int:
             step(db)
             db.execute(f"PRAGMA user_version = {version}")
     return len(MIGRATIONS)
-
