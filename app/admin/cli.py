@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app import errors
+from app import storage
 from app.admin import reset as resets
 from app.admin import snapshots
 from app.http.context import domain
@@ -41,12 +42,12 @@ def reset_command(prefix, tag, drop_api_keys):
 
 @click.group("snapshot")
 def snapshot_group():
-    """Saved states of the whole store (instance folder's snapshots/)."""
+    """Saved states of the whole store (in snapshots/ beside the database file)."""
 
 
 def folder() -> str:
     """The instance's snapshot folder."""
-    return snapshots.folder(current_app.instance_path)
+    return snapshots.folder(storage.database_path(current_app))
 
 
 @snapshot_group.command("save")

@@ -165,9 +165,7 @@ class Snapshots:
 
     def restore(self, name: str) -> dict:
         """Go back to the snapshot `name`."""
-        return self.client.call(
-            "POST", f"/snapshots/{urllib.parse.quote(name, safe='')}/restore"
-        )
+        return self.client.call("POST", f"/snapshots/{urllib.parse.quote(name, safe='')}/restore")
 
     def list(self) -> list[dict]:
         """Every snapshot."""

@@ -1,6 +1,6 @@
 """Snapshots: the whole store saved under a name (SQLite's online backup) and restored.
 
-Files live in the instance folder's `snapshots/` as `<name>.sqlite3`. A restore writes the
+Files live in a `snapshots/` folder beside the database file, as `<name>.sqlite3`. A restore writes the
 saved pages into the live database through one connection under the write lock, so every
 worker's open connection sees the old state until it commits and the restored one after;
 the journal is cleared and cached versions are renewed (see the store's `restore_from`).
@@ -18,9 +18,9 @@ NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
 SUFFIX = ".sqlite3"
 
 
-def folder(instance_path: str) -> str:
-    """Where an instance keeps its snapshots."""
-    return os.path.join(instance_path, "snapshots")
+def folder(database_path: str) -> str:
+    """Where the snapshots of a database file are kept: beside it."""
+    return os.path.join(os.path.dirname(database_path), "snapshots")
 
 
 def path_of(directory: str, name: str) -> str:

@@ -4,6 +4,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from app import errors
+from app import storage
 from app.admin import clock
 from app.admin import faults
 from app.admin import journal
@@ -42,7 +43,7 @@ AUTH_ERRORS = (
 
 def snapshot_folder() -> str:
     """This instance's snapshot folder."""
-    return snapshots.folder(current_app.instance_path)
+    return snapshots.folder(storage.database_path(current_app))
 
 
 @blp.route("/reset")
