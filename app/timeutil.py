@@ -20,7 +20,7 @@ REQUEST_CLOCK = "request_clock"
 
 
 def now() -> datetime:
-    """Return the current UTC time: the app's `CLOCK` hook's (tests), the request's, or the wall's."""
+    """Return the current UTC time: the `CLOCK` hook's (tests), the request's, or the wall's."""
     if has_app_context():
         clock = current_app.config.get("CLOCK") or g.get(REQUEST_CLOCK)
         if clock is not None:

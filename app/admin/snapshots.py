@@ -1,9 +1,10 @@
 """Snapshots: the whole store saved under a name (SQLite's online backup) and restored.
 
-Files live in a `snapshots/` folder beside the database file, as `<name>.sqlite3`. A restore writes the
-saved pages into the live database through one connection under the write lock, so every
-worker's open connection sees the old state until it commits and the restored one after;
-the journal is cleared and cached versions are renewed (see the store's `restore_from`).
+Files live in a `snapshots/` folder beside the database file, as `<name>.sqlite3`. A
+restore writes the saved pages into the live database through one connection under the
+write lock, so every worker's open connection sees the old state until it commits and the
+restored one after; the journal is cleared and cached versions are renewed (see the store's
+`restore_from`).
 """
 
 import os

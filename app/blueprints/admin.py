@@ -1,4 +1,4 @@
-"""The admin API under `/__admin/`: reset, snapshots, faults, clock and journal (pipeline-store's)."""
+"""The admin API under `/__admin/` (pipeline-store's): reset, snapshots, faults, clock, journal."""
 
 from flask import current_app
 from flask.views import MethodView

@@ -202,7 +202,7 @@ class AdminRows(Protocol):
     def reset(
         self, name_prefix: str, tag: str | None, drop_api_keys: bool, admin_state: bool
     ) -> tuple[int, int]:
-        """Delete selected pipelines (and data), optionally keys and admin state; one transaction."""
+        """Delete selected pipelines (with data), maybe keys and admin state; one transaction."""
 
     def backup_to(self, path: str) -> None:
         """Copy the database into a new file (online backup)."""
