@@ -19,6 +19,7 @@ from app import timeutil
 from app.admin.state import AdminState
 from app.admin.state import RuleCache
 from app.pipelines.context import Context
+from app.storage import Store
 
 # Upstream's manager sends `Retry-After: 5` with every 503 (platform.md §D1).
 DEFAULT_RETRY_AFTER = {503: 5}
@@ -113,16 +114,16 @@ def matches(rule: dict, method: str, path: str, wall_us: int) -> bool:
     return fnmatch.fnmatchcase(path, rule["path"])
 
 
-def firing_rule(ctx: Context, state: AdminState, cache: RuleCache, method: str, path: str):
+def firing_rule(store: Store, state: AdminState, cache: RuleCache, method: str, path: str):
     """Return the first rule that fires for this request (its hit counted), or None."""
     now_us = wall_us()
-    for rule in cache.rules(ctx.store, state):
+    for rule in cache.rules(store, state):
         if not matches(rule, method, path, now_us):
             continue
         if rule["probability"] < 1.0 and random.random() >= rule["probability"]:
             continue
         # Another worker may have used the last hit meanwhile: the store decides.
-        if ctx.store.admin.consume_fault(rule["id"]):
+        if store.admin.consume_fault(rule["id"]):
             return rule
     return None
 

@@ -59,9 +59,13 @@ def before_request() -> None:
     if not is_watched(path):
         return
     g.setdefault(STARTED, time.perf_counter())
-    current = state.request_state(storage.get_store())
+    try:
+        store = storage.get_store()
+        current = state.request_state(store)
+    except storage.StorageError:
+        return  # the view reports the unusable database in its own way (health checks)
     if current.rule_count:
-        rule = faults.firing_rule(domain(), current, state.rule_cache(), request.method, path)
+        rule = faults.firing_rule(store, current, state.rule_cache(), request.method, path)
         if rule is not None:
             faults.apply(rule, request.environ)
 

@@ -10,6 +10,7 @@ serve rules the store no longer holds.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -19,6 +20,7 @@ from flask import current_app
 from flask import g
 
 from app import timeutil
+from app.http.context import FIRST_LOOK
 from app.storage import Store
 
 PROBE = "pipeline-store.admin.probe"
@@ -34,6 +36,8 @@ class AdminState:
     frozen_at_us: int | None
     journal_size: int
     rule_count: int
+    # Whether a simulated transition was due when the state was read.
+    due: bool
 
     @property
     def shifted(self) -> bool:
@@ -49,14 +53,22 @@ class AdminState:
 
 def read_state(store: Store) -> AdminState:
     """Read the state (one statement)."""
-    return AdminState(*store.admin.probe())
+    # Tests may run the app on a clock of their own (the CLOCK hook), which then wins.
+    clock = current_app.config.get("CLOCK")
+    fixed = None if clock is None else timeutil.epoch_micros(clock())
+    return AdminState(*store.admin.probe(time.time_ns() // 1000, fixed))
 
 
 def request_state(store: Store) -> AdminState:
-    """Return this request's state, reading it on first use; install its clock."""
+    """Return this request's state, reading it on first use; install its clock.
+
+    The read also tells whether a transition is due: the request's first catch-up takes that
+    answer instead of asking the store again (`FIRST_LOOK`, see app/http/context.py).
+    """
     state = g.get(PROBE)
     if state is None:
         state = g.setdefault(PROBE, read_state(store))
+        g.setdefault(FIRST_LOOK, state.due)
         if state.shifted and current_app.config.get("CLOCK") is None:
             setattr(g, timeutil.REQUEST_CLOCK, state.now)
     return state

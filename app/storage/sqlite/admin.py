@@ -18,10 +18,13 @@ from app.storage.sqlite.migrations import MIGRATIONS
 from app.storage.sqlite.migrations import migrate
 
 BUMP = "UPDATE admin_state SET version = random()"
-# The request probe: the shared state and the rule count, one statement (see app/admin/state).
+# The request probe, one statement (see app/admin/state): the shared state, the rule count,
+# and whether a transition is due by the request's moment (a fixed one, or the shared clock's).
 PROBE = (
     "SELECT version, clock_offset_us, frozen_at_us, journal_size, "
-    "(SELECT count(*) FROM admin_faults) FROM admin_state"
+    "(SELECT count(*) FROM admin_faults), EXISTS (SELECT 1 FROM pipelines WHERE "
+    "next_transition_at <= coalesce(:fixed, frozen_at_us, :wall + clock_offset_us)) "
+    "FROM admin_state"
 )
 FAULT_COLUMNS = (
     "id, method, path, status, error_code, message, details, retry_after, latency_ms, "
@@ -44,9 +47,11 @@ class SqliteAdminRows:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
 
-    def probe(self) -> tuple:
-        """Return (version, clock offset µs, frozen at µs or None, journal size, rule count)."""
-        return tuple(self.db.conn.execute(PROBE).fetchone())
+    def probe(self, wall_us: int, fixed_us: int | None = None) -> tuple:
+        """Return (version, clock offset µs, frozen at µs or None, journal size, rule count,
+        whether a transition is due by `fixed_us`, else by the shared clock at `wall_us`)."""
+        row = self.db.conn.execute(PROBE, {"wall": wall_us, "fixed": fixed_us}).fetchone()
+        return (*row[:5], bool(row[5]))
 
     # --- the clock ---------------------------------------------------------------------
 
