@@ -6,6 +6,7 @@ are the operations the blueprint (app/blueprints/admin.py) and the CLI (`cli`) e
 """
 
 from app.admin import hooks
+from app.blueprints import admin as admin_blueprint
 
 SETTING = "ADMIN_API"
 
@@ -22,6 +23,4 @@ def init_app(app, api) -> None:
     # a CLI or another server may have set; faults are refused only when the API is off.
     hooks.init_app(app)
     if enabled(app.config):
-        from app.blueprints import admin as admin_blueprint
-
         api.register_blueprint(admin_blueprint.blp)
