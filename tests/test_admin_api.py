@@ -9,6 +9,8 @@ import pytest
 
 from app import create_app
 from app.auth.tokens import issue_token
+from app.storage.sqlite.migrations import MIGRATIONS
+from app.storage.sqlite.migrations import create_admin
 from app.timeutil import format_timestamp
 from app.timeutil import parse_timestamp
 from tests.simulation import PROGRAM
@@ -337,3 +339,50 @@ def test_with_bearer_auth_only_admin_tokens_and_jwts_may_use_it(tmp_path):
     assert status(issue_token(SECRET, "write", 600)) == (403, "InsufficientPermissions")
     assert status(admin_token) == (200, None)
     assert status(admin_jwt) == (200, None)
+
+
+def test_a_restore_waits_for_no_reader_and_readers_see_it_after_their_snapshot(client, tmp_path):
+    create(client, "saved")
+    client.put("/__admin/snapshots/one")
+    create(client, "later")
+    # Another worker's connection, in the middle of a read.
+    reader = sqlite3.connect(tmp_path / "pipelines.sqlite3", isolation_level=None)
+    reader.execute("BEGIN")
+    before = reader.execute("SELECT name FROM pipelines ORDER BY id").fetchall()
+
+    assert client.post("/__admin/snapshots/one/restore").status_code == 200
+
+    during = reader.execute("SELECT name FROM pipelines ORDER BY id").fetchall()
+    reader.execute("COMMIT")
+    after = reader.execute("SELECT name FROM pipelines ORDER BY id").fetchall()
+    assert before == during == [("saved",), ("later",)]
+    assert after == [("saved",)]
+    assert reader.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert names(client) == ["saved"]
+
+
+def test_an_older_snapshot_is_migrated_and_a_newer_one_refused(client, tmp_path):
+    create(client, "old")
+    client.put("/__admin/snapshots/old")
+    client.put("/__admin/snapshots/new")
+    folder = tmp_path / "snapshots"
+    with sqlite3.connect(folder / "old.sqlite3") as old:
+        # As saved by a server without the admin tables (the migrations before theirs).
+        for table in ("admin_journal", "admin_faults", "admin_state"):
+            old.execute(f"DROP TABLE {table}")
+        old.execute(f"PRAGMA user_version = {MIGRATIONS.index(create_admin)}")
+    with sqlite3.connect(folder / "new.sqlite3") as new:
+        new.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    create(client, "current")
+
+    refused = client.post("/__admin/snapshots/new/restore")
+    assert refused.status_code == 409
+    assert refused.get_json()["details"] == {
+        "name": "new",
+        "version": len(MIGRATIONS) + 1,
+        "current": len(MIGRATIONS),
+    }
+    assert names(client) == ["old", "current"]
+    assert client.post("/__admin/snapshots/old/restore").status_code == 200
+    assert names(client) == ["old"]
+    assert client.get("/__admin/faults").get_json() == []  # the admin tables are back
