@@ -4,7 +4,7 @@ One app on a temporary database with one pipeline answers Get Pipeline (`selecto
 in-process, in alternating rounds, in four states of the admin API: idle (no rule, clock on
 the wall, journal off), one fault rule that never matches, the clock advanced, and the
 journal on. Prints the SQL statements each request runs (counted with SQLite's trace hook on
-the request's connection) and the median time per request relative to idle: ratios within
+the thread's kept connection) and the median time per request relative to idle: ratios within
 one run, which a busy machine blurs less than absolute times.
 """
 
@@ -20,33 +20,25 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from app.storage.sqlite import connection  # noqa: E402
+from app.storage import POOL  # noqa: E402
+from app.storage import database_path  # noqa: E402
 
 URL = "/v0/pipelines/p0?selector=status"
 
 
-def counting_connections(statements: list) -> None:
-    """Make every new connection report its statements into `statements`."""
-    original = connection.connect
-
-    def connect(path, busy_timeout_ms=10_000):
-        db = original(path, busy_timeout_ms)
-        db.conn.set_trace_callback(statements.append)
-        return db
-
-    connection.connect = connect
-    # The store module imported the name; point it at the counting one too.
-    import app.storage.sqlite as backend
-
-    backend.connect = connect
+def trace(app, statements: list) -> None:
+    """Record the SQL of this thread's kept connection (the test client's requests run here)."""
+    with app.app_context():
+        store = app.extensions[POOL].acquire(database_path(app), app.config["BUSY_TIMEOUT_MS"])
+    store.db.conn.set_trace_callback(statements.append)
 
 
 def statements_per_request(client, statements: list) -> list[str]:
-    """The statements one request runs (connection set-up PRAGMAs left out)."""
+    """The statements one request runs (its answer already remembered by the worker)."""
     client.get(URL)
     statements.clear()
     client.get(URL)
-    return [s for s in statements if not s.startswith("PRAGMA")]
+    return list(statements)
 
 
 def per_request(client, count: int) -> float:
@@ -64,7 +56,6 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("app").setLevel("WARNING")
     statements: list[str] = []
-    counting_connections(statements)
     with tempfile.TemporaryDirectory() as folder:
         app = create_app(
             {"DATABASE": str(pathlib.Path(folder) / "p.sqlite3"), "SIMULATION_SCALE": 0}
@@ -72,6 +63,7 @@ def main() -> None:
         client = app.test_client()
         client.post("/v0/pipelines", json={"name": "p0", "program_code": ""})
         client.get(URL)
+        trace(app, statements)
 
         def idle():
             client.delete("/__admin/faults")

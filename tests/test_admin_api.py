@@ -9,6 +9,8 @@ import pytest
 
 from app import create_app
 from app.auth.tokens import issue_token
+from app.storage import POOL
+from app.storage import database_path
 from app.storage.sqlite.migrations import MIGRATIONS
 from app.storage.sqlite.migrations import create_admin
 from app.timeutil import format_timestamp
@@ -386,3 +388,39 @@ def test_an_older_snapshot_is_migrated_and_a_newer_one_refused(client, tmp_path)
     assert client.post("/__admin/snapshots/old/restore").status_code == 200
     assert names(client) == ["old"]
     assert client.get("/__admin/faults").get_json() == []  # the admin tables are back
+
+
+def traced(app) -> list[str]:
+    """Record the SQL of this thread's kept connection (the test client's requests run here)."""
+    statements: list[str] = []
+    with app.app_context():
+        store = app.extensions[POOL].acquire(database_path(app), app.config["BUSY_TIMEOUT_MS"])
+    store.db.conn.set_trace_callback(statements.append)
+    return statements
+
+
+def test_the_admin_state_costs_a_poll_no_statement_of_its_own(tmp_path):
+    app = make_app(tmp_path, SIMULATION_SCALE=0)
+    client = app.test_client()
+    create(client, "p1")
+    etag = client.get("/v0/pipelines/p1?selector=status").headers["ETag"]
+    client.get("/v0/pipelines?selector=status")  # this worker renders and remembers it
+    statements = traced(app)
+
+    revalidated = client.get("/v0/pipelines/p1?selector=status", headers={"If-None-Match": etag})
+    revalidation = list(statements)
+    statements.clear()
+    remembered = client.get("/v0/pipelines?selector=status")
+
+    assert (revalidated.status_code, remembered.status_code) == (304, 200)
+    # One statement each, as without the admin API: the admin state, the change stamp and
+    # whether a transition is due, read together; the view takes the stamp from it.
+    for request in (revalidation, statements):
+        assert len(request) == 1 and "FROM admin_state" in request[0], request
+    client.post("/__admin/faults", json={"path": "/v0/never", "status": 500})
+    statements.clear()
+    for _ in range(3):
+        client.get("/v0/pipelines?selector=status")
+    # With a rule: its list is read once, then kept by this worker for the version read.
+    assert len([s for s in statements if "FROM admin_faults ORDER BY id" in s]) == 1
+    assert len(statements) == 3 + 1

@@ -36,8 +36,9 @@ class AdminState:
     frozen_at_us: int | None
     journal_size: int
     rule_count: int
-    # Whether a simulated transition was due when the state was read.
+    # Whether a simulated transition was due when the state was read, and the change stamp.
     due: bool
+    stamp: str
 
     @property
     def shifted(self) -> bool:
@@ -62,13 +63,14 @@ def read_state(store: Store) -> AdminState:
 def request_state(store: Store) -> AdminState:
     """Return this request's state, reading it on first use; install its clock.
 
-    The read also tells whether a transition is due: the request's first catch-up takes that
-    answer instead of asking the store again (`FIRST_LOOK`, see app/http/context.py).
+    The read also gives the change stamp and whether a transition is due: the request's first
+    probe (a poll's stamp, a catch-up) takes that answer instead of asking the store again
+    (`FIRST_LOOK`, see app/http/context.py).
     """
     state = g.get(PROBE)
     if state is None:
         state = g.setdefault(PROBE, read_state(store))
-        g.setdefault(FIRST_LOOK, state.due)
+        g.setdefault(FIRST_LOOK, (state.stamp, state.due))
         if state.shifted and current_app.config.get("CLOCK") is None:
             setattr(g, timeutil.REQUEST_CLOCK, state.now)
     return state

@@ -14,7 +14,7 @@ from app.storage import open_app_store
 
 EXTENSION = "pipeline-store.settings"
 BODIES = "pipeline-store.bodies"
-# Set by app/admin before the view: whether a transition was due at the request's start.
+# Set by app/admin before the view: the change stamp and whether a transition was due.
 FIRST_LOOK = "pipeline_store_first_look"
 
 

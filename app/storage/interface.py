@@ -171,7 +171,8 @@ class AdminRows(Protocol):
 
     def probe(self, wall_us: int, fixed_us: int | None = None) -> tuple:
         """Return (version, clock offset µs, frozen at µs or None, journal size, rule count,
-        whether a transition is due by `fixed_us`, else by the shared clock at `wall_us`)."""
+        whether a transition is due by `fixed_us`, else by the shared clock at `wall_us`,
+        `PipelineRows.change_stamp()`), read together in one statement."""
 
     def move_clock(self, action: str, wall_us: int, delta_us: int = 0) -> None:
         """`freeze`, `advance` (by `delta_us`) or `resume` the shared clock, atomically."""

@@ -19,12 +19,13 @@ from app.storage.sqlite.migrations import migrate
 
 BUMP = "UPDATE admin_state SET version = random()"
 # The request probe, one statement (see app/admin/state): the shared state, the rule count,
-# and whether a transition is due by the request's moment (a fixed one, or the shared clock's).
+# whether a transition is due by the request's moment (a fixed one, or the shared clock's),
+# and the change stamp (as `SqlitePipelineRows.change_stamp` spells it).
 PROBE = (
     "SELECT version, clock_offset_us, frozen_at_us, journal_size, "
     "(SELECT count(*) FROM admin_faults), EXISTS (SELECT 1 FROM pipelines WHERE "
-    "next_transition_at <= coalesce(:fixed, frozen_at_us, :wall + clock_offset_us)) "
-    "FROM admin_state"
+    "next_transition_at <= coalesce(:fixed, frozen_at_us, :wall + clock_offset_us)), "
+    "(SELECT counter || '.' || nonce FROM pipeline_changes) FROM admin_state"
 )
 FAULT_COLUMNS = (
     "id, method, path, status, error_code, message, details, retry_after, latency_ms, "
@@ -49,9 +50,10 @@ class SqliteAdminRows:
 
     def probe(self, wall_us: int, fixed_us: int | None = None) -> tuple:
         """Return (version, clock offset µs, frozen at µs or None, journal size, rule count,
-        whether a transition is due by `fixed_us`, else by the shared clock at `wall_us`)."""
+        whether a transition is due by `fixed_us`, else by the shared clock at `wall_us`,
+        the change stamp)."""
         row = self.db.conn.execute(PROBE, {"wall": wall_us, "fixed": fixed_us}).fetchone()
-        return (*row[:5], bool(row[5]))
+        return (*row[:5], bool(row[5]), row[6])
 
     # --- the clock ---------------------------------------------------------------------
 
@@ -221,6 +223,9 @@ class SqliteAdminRows:
                 # Versions a worker may have cached after the snapshot was taken must not
                 # come back with other contents: new random versions, journal cleared.
                 self.db.conn.execute(BUMP)
+                self.db.conn.execute(
+                    "UPDATE pipeline_changes SET counter = counter + 1, nonce = random()"
+                )
                 self.db.conn.execute("DELETE FROM admin_journal")
                 # A worker's data cache is keyed by (pipeline, incarnation, version): a new
                 # incarnation makes every worker load the restored tables afresh.

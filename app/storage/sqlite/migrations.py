@@ -227,6 +227,7 @@ def create_change_triggers(db: sqlite_utils.Database) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
         db.execute(f"CREATE TRIGGER {name} AFTER {event} ON pipelines{condition} BEGIN {BUMP}; END")
 
+
 ADMIN_SQL = """
 CREATE TABLE admin_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
