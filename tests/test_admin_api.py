@@ -424,3 +424,15 @@ def test_the_admin_state_costs_a_poll_no_statement_of_its_own(tmp_path):
     # With a rule: its list is read once, then kept by this worker for the version read.
     assert len([s for s in statements if "FROM admin_faults ORDER BY id" in s]) == 1
     assert len(statements) == 3 + 1
+
+
+def test_a_rule_with_a_probability_hits_about_that_share(client):
+    rule = client.post(
+        "/__admin/faults", json={"path": "/v0/config", "status": 503, "probability": 0.5}
+    ).get_json()
+    statuses = [client.get("/v0/config").status_code for _ in range(200)]
+    hits = client.get(f"/__admin/faults/{rule['id']}").get_json()["hits"]
+    assert statuses.count(503) == hits
+    # Binomial(200, 0.5): outside 60..140 has a probability below 1e-8.
+    assert 60 <= hits <= 140
+    assert statuses.count(200) == 200 - hits

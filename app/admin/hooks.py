@@ -11,6 +11,7 @@ import time
 from flask import current_app
 from flask import g
 from flask import request
+from flask import request_started
 
 from app import errors
 from app import storage
@@ -58,7 +59,6 @@ def before_request() -> None:
         return
     if not is_watched(path):
         return
-    g.setdefault(STARTED, time.perf_counter())
     try:
         store = storage.get_store()
         current = state.request_state(store)
@@ -78,16 +78,22 @@ def after_request(response):
         # Refused before before_request ran (a 401, say): read the state now.
         current = state.request_state(storage.get_store())
         if current.journal_size:
-            started = g.get(STARTED, time.perf_counter())
-            journal.record(domain(), current.journal_size, response.status_code, started)
+            journal.record(domain(), current.journal_size, response.status_code, g.get(STARTED))
     except storage.StorageError as exc:
         # The journal is an aid: a busy database must not fail the request it records.
         log.warning("request not journaled: %s", exc)
     return response
 
 
+def mark_start(_sender, **_extra) -> None:
+    """Note when the request began (before authentication), for the journal's duration."""
+    g.setdefault(STARTED, time.perf_counter())
+
+
 def init_app(app) -> None:
     """Install the hooks (after authentication's) and the worker's rule cache."""
     state.init_app(app)
+    # Sent before every before_request hook, so a refused request is timed too.
+    request_started.connect(mark_start, app)
     app.before_request(before_request)
     app.after_request(after_request)

@@ -23,8 +23,9 @@ def caller() -> str:
     return "anonymous" if principal is None else f"{principal.kind}:{principal.role}"
 
 
-def record(ctx: Context, size: int, status: int, started: float) -> None:
-    """Record the current request."""
+def record(ctx: Context, size: int, status: int, started: float | None) -> None:
+    """Record the current request (`started`: its perf_counter() at the start, if known)."""
+    elapsed = 0.0 if started is None else time.perf_counter() - started
     ctx.store.admin.record_request(
         size,
         {
@@ -33,7 +34,7 @@ def record(ctx: Context, size: int, status: int, started: float) -> None:
             "path": request.path,
             "query": request.query_string.decode("latin-1"),
             "status": status,
-            "duration_us": int((time.perf_counter() - started) * 1_000_000),
+            "duration_us": int(elapsed * 1_000_000),
             "caller": caller(),
         },
     )
