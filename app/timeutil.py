@@ -33,6 +33,11 @@ def epoch_micros(moment: datetime) -> int:
     return (moment - EPOCH) // MICROSECOND
 
 
+def from_epoch_micros(micros: int) -> datetime:
+    """Return the moment `micros` microseconds after the Unix epoch (UTC)."""
+    return EPOCH + micros * MICROSECOND
+
+
 def format_timestamp(moment: datetime) -> str:
     """Format as RFC 3339 UTC with `Z` and the shortest exact fraction of 0, 3 or 6 digits."""
     moment = moment.astimezone(UTC)

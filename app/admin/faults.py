@@ -12,7 +12,6 @@ import random
 import socket
 import struct
 import time
-from datetime import timedelta
 
 from app import errors
 from app import timeutil
@@ -70,13 +69,12 @@ def describe(rule: dict) -> dict:
         "probability": rule["probability"],
         "remaining": rule["remaining"],
         "hits": rule["hits"],
-        "expires_at": None if expires is None else moment(expires),
+        "expires_at": (
+            None
+            if expires is None
+            else timeutil.format_timestamp(timeutil.from_epoch_micros(expires))
+        ),
     }
-
-
-def moment(micros: int) -> str:
-    """Format epoch microseconds as RFC 3339."""
-    return timeutil.format_timestamp(timeutil.EPOCH + timedelta(microseconds=micros))
 
 
 def list_rules(ctx: Context) -> list[dict]:

@@ -6,7 +6,6 @@ path, query, status, duration and who called (credential kind and role, not the 
 """
 
 import time
-from datetime import timedelta
 
 from flask import g
 from flask import request
@@ -44,7 +43,7 @@ def describe(entry: dict) -> dict:
     """Return a stored entry as the admin API shows it."""
     return {
         "seq": entry["seq"],
-        "at": timeutil.format_timestamp(timeutil.EPOCH + timedelta(microseconds=entry["at_us"])),
+        "at": timeutil.format_timestamp(timeutil.from_epoch_micros(entry["at_us"])),
         "method": entry["method"],
         "path": entry["path"],
         "query": entry["query"],

@@ -34,7 +34,7 @@ def path_of(directory: str, name: str) -> str:
 def describe(directory: str, name: str) -> dict:
     """Return one snapshot as the admin API lists it."""
     info = os.stat(path_of(directory, name))
-    saved = timeutil.EPOCH + timeutil.timedelta(microseconds=info.st_mtime_ns // 1000)
+    saved = timeutil.from_epoch_micros(info.st_mtime_ns // 1000)
     return {"name": name, "size_bytes": info.st_size, "saved_at": timeutil.format_timestamp(saved)}
 
 

@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
 
 from flask import current_app
 from flask import g
@@ -48,8 +47,8 @@ class AdminState:
     def now(self) -> datetime:
         """The simulation's current moment under this state."""
         if self.frozen_at_us is not None:
-            return timeutil.EPOCH + timedelta(microseconds=self.frozen_at_us)
-        return datetime.now(UTC) + timedelta(microseconds=self.clock_offset_us)
+            return timeutil.from_epoch_micros(self.frozen_at_us)
+        return datetime.now(UTC) + self.clock_offset_us * timeutil.MICROSECOND
 
 
 def read_state(store: Store) -> AdminState:
