@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+from tests.server import gunicorn_server
+
 USER_TESTS = """
 import pytest
 import requests
@@ -57,16 +59,46 @@ def test_start_from_a_snapshot(feldera_client):
 """
 
 
-def test_a_user_project_gets_a_server_isolation_and_the_admin_helpers(tmp_path):
-    (tmp_path / "test_app.py").write_text(textwrap.dedent(USER_TESTS))
+def run_pytest(project, *args: str) -> subprocess.CompletedProcess:
+    """Run pytest in a user's project folder, as the user would (no settings of ours)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_STORE_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_app.py"],
-        cwd=tmp_path,
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=project,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_a_user_project_gets_a_server_isolation_and_the_admin_helpers(tmp_path):
+    (tmp_path / "test_app.py").write_text(textwrap.dedent(USER_TESTS))
+    result = run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "8 passed" in result.stdout, result.stdout
+
+
+POINTED_TESTS = """
+import requests
+
+
+def test_runs_against_the_given_server(pipeline_store):
+    assert pipeline_store.url == "{url}"
+    body = {{"name": "made-by-the-user", "program_code": ""}}
+    assert requests.post(pipeline_store.url + "/v0/pipelines", json=body, timeout=10).ok
+
+
+def test_and_resets_it_between_tests(pipeline_store):
+    assert requests.get(pipeline_store.url + "/v0/pipelines", timeout=10).json() == []
+"""
+
+
+def test_the_plugin_can_point_at_a_running_server(tmp_path):
+    with gunicorn_server(tmp_path / "instance", workers=1) as (url, _):
+        project = tmp_path / "project"
+        project.mkdir()
+        (project / "test_pointed.py").write_text(textwrap.dedent(POINTED_TESTS.format(url=url)))
+        result = run_pytest(project, "--pipeline-store-url", url)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "2 passed" in result.stdout, result.stdout
