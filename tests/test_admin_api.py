@@ -436,3 +436,17 @@ def test_a_rule_with_a_probability_hits_about_that_share(client):
     # Binomial(200, 0.5): outside 60..140 has a probability below 1e-8.
     assert 60 <= hits <= 140
     assert statuses.count(200) == 200 - hits
+
+
+def test_a_hostile_page_cannot_drive_the_admin_api(client):
+    create(client, "precious")
+    # A form on another origin (no preflight), and a rebound host name.
+    posted = client.post(
+        "/__admin/reset",
+        data="{}",
+        headers={"Origin": "https://evil.example", "Content-Type": "text/plain"},
+    )
+    rebound = client.get("/__admin/journal", headers={"Host": "evil.example"})
+    assert (posted.status_code, rebound.status_code) == (403, 403)
+    assert posted.get_json()["error_code"] == "OriginNotAllowed"
+    assert names(client) == ["precious"]
