@@ -5,6 +5,7 @@ import sys
 
 from flask import Flask
 
+from app import admin
 from app import auth
 from app import cli
 from app import logs
@@ -53,6 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     sessions.init_app(app)
     api = Api(app, spec_kwargs={"extra_plugins": [BearerSecurityPlugin()]})
     register_blueprints(api)
+    # Test controls off Feldera's surface (`/__admin/`), when the ADMIN_API setting allows.
+    admin.init_app(app, api)
     register_pages(app)
     return app
 

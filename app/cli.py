@@ -1,4 +1,4 @@
-"""Command line: `pipeline-store init-db|import|export|serve|openapi|api-key|token`.
+"""Command line: `pipeline-store init-db|import|export|serve|openapi|api-key|token|reset|snapshot`.
 
 `pipeline-store` is a click group of its own (no Flask options such as `-e/--env-file`); the
 same commands are registered on the app's Flask CLI too, so `flask --app app ...` works.
@@ -16,6 +16,7 @@ from flask.cli import with_appcontext
 
 from app import gunicorn_conf
 from app import storage
+from app.admin import cli as admin_cli
 from app.auth import cli as auth_cli
 from app.http.context import domain
 from app.pipelines.importer import InvalidRecord
@@ -111,6 +112,7 @@ COMMANDS = (
     export_command,
     serve_command,
     *auth_cli.COMMANDS,
+    *admin_cli.COMMANDS,
 )
 
 

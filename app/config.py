@@ -47,6 +47,11 @@ SETTINGS = {
         "none",
         "`none` (every caller is admin) or `bearer` (every `/v0` route needs a bearer token)",
     ),
+    "ADMIN_API": (
+        "auto",
+        "The admin API under `/__admin/` (tests' controls): `auto` (on with `AUTH=none` only), "
+        "`on` (with `AUTH=bearer`: `admin` tokens only) or `off`",
+    ),
     "JWT_SECRET": ("", "HS256 shared secret for JWTs (empty: HS256 refused)"),
     "JWT_PUBLIC_KEY": ("", "RS256 public key for JWTs: PEM text or a path to a PEM file"),
     "JWT_JWKS_URL": ("", "RS256 keys for JWTs: a JWKS URL or a path to a JWKS file (by `kid`)"),

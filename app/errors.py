@@ -764,3 +764,65 @@ class InitializationError(ApiError):
     status = 500
     template = "Pipeline initialization failed: {error}"
     fields = ("error",)
+
+
+# --- The admin API under /__admin/ (pipeline-store's own; README "Testing with pipeline-store")
+
+
+class AdminCredentialRefused(ApiError):
+    """An API key on the admin API: only an `admin` token or JWT may drive it."""
+
+    status = 403
+    template = "The admin API does not accept API keys: use a token or JWT with the 'admin' role"
+
+
+class UnknownFaultRule(ApiError):
+    """No fault rule has this id."""
+
+    status = 404
+    template = "Unknown fault rule {fault_id}"
+    fields = ("fault_id",)
+
+
+class UnknownSnapshot(ApiError):
+    """No snapshot has this name."""
+
+    status = 404
+    template = "Unknown snapshot '{name}'"
+    fields = ("name",)
+
+
+class InvalidSnapshotName(ApiError):
+    """A snapshot name must be 1 to 100 of `[A-Za-z0-9_.-]`, not starting with a dot."""
+
+    status = 400
+    template = (
+        "Invalid snapshot name '{name}': use 1 to 100 letters, digits, '_', '-' or '.', "
+        "not starting with '.'"
+    )
+    fields = ("name",)
+
+
+class SnapshotTooNew(ApiError):
+    """The snapshot was saved by a newer pipeline-store (a higher schema version)."""
+
+    status = 409
+    template = (
+        "Snapshot '{name}' has schema version {version}, newer than this server's ({current})"
+    )
+    fields = ("name", "version", "current")
+
+
+class InjectedFault(ApiError):
+    """The answer of a fault rule: its status, and its error_code (this one unless it names one)."""
+
+    status = 500
+    template = "Injected fault: HTTP {status}"
+
+    def __init__(self, status: int, error_code: str | None, message: str | None, details, retry):
+        super().__init__(status=status)
+        self.status = status
+        self.error_code = error_code or self.error_code
+        self.message = message or self.message
+        self.details = {} if details is None else details
+        self.retry_after = retry

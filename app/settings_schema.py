@@ -143,6 +143,7 @@ class SettingsSchema(Schema):
     MAX_BODY_BYTES = integer(1)
     REQUEST_TIMEOUT_SECONDS = seconds(exclusive=True)
     AUTH = Choice(MODES)
+    ADMIN_API = Choice(("auto", "on", "off"))
     JWT_SECRET = Text(validate=check_jwt_secret)
     JWT_PUBLIC_KEY = Text(validate=check_public_key)
     JWT_JWKS_URL = Text()

@@ -8,16 +8,21 @@ from datetime import datetime
 from datetime import timedelta
 
 from flask import current_app
+from flask import g
 from flask import has_app_context
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
 
+# Where a request keeps the clock it runs on (set by app/admin from the store's clock offset).
+REQUEST_CLOCK = "request_clock"
+
+
 def now() -> datetime:
-    """Return the current UTC time, or the app's `CLOCK` hook's (tests control time with it)."""
+    """Return the current UTC time: the `CLOCK` hook's (tests), the request's, or the wall's."""
     if has_app_context():
-        clock = current_app.config.get("CLOCK")
+        clock = current_app.config.get("CLOCK") or g.get(REQUEST_CLOCK)
         if clock is not None:
             return clock()
     return datetime.now(UTC)
@@ -26,6 +31,11 @@ def now() -> datetime:
 def epoch_micros(moment: datetime) -> int:
     """Return whole microseconds since the Unix epoch (exact, unlike float timestamps)."""
     return (moment - EPOCH) // MICROSECOND
+
+
+def from_epoch_micros(micros: int) -> datetime:
+    """Return the moment `micros` microseconds after the Unix epoch (UTC)."""
+    return EPOCH + micros * MICROSECOND
 
 
 def format_timestamp(moment: datetime) -> str:

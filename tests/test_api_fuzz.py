@@ -32,6 +32,8 @@ def test_every_other_operation(app):  # noqa: F811
         operation = result.ok()
         if operation.definition.raw.get("operationId") in COVERED_ELSEWHERE:
             continue
+        if operation.path.startswith("/__admin"):
+            continue  # its fault rules break other answers on purpose: test_admin_fuzz.py
         for mode in (POSITIVE, NEGATIVE):
             for name in EXISTING:
                 client.post("/v0/pipelines", json={"name": name, "program_code": ""})

@@ -4,6 +4,7 @@ import contextlib
 from collections.abc import Iterator
 
 from flask import current_app
+from flask import g
 
 from app.pipelines.bodies import RenderedBodies
 from app.pipelines.context import Context
@@ -13,6 +14,8 @@ from app.storage import open_app_store
 
 EXTENSION = "pipeline-store.settings"
 BODIES = "pipeline-store.bodies"
+# Set by app/admin before the view: the change stamp and whether a transition was due.
+FIRST_LOOK = "pipeline_store_first_look"
 
 
 def settings() -> Settings:
@@ -23,7 +26,14 @@ def settings() -> Settings:
 def domain() -> Context:
     """Return the context domain operations run in for this request."""
     extensions = current_app.extensions
-    return Context(get_store(), extensions[EXTENSION], bodies=extensions[BODIES])
+    # The first context of a request takes the request's first look (see catch_up).
+    looked = g.pop(FIRST_LOOK, None)
+    return Context(
+        get_store(),
+        extensions[EXTENSION],
+        bodies=extensions[BODIES],
+        first_look=[] if looked is None else [looked],
+    )
 
 
 def detached(make_lines) -> Iterator:

@@ -70,3 +70,6 @@ class Context:
     pending_events: list = field(default_factory=list, compare=False, repr=False)
     # The worker's rendered answers by entity tag (see bodies.py); commands keep none.
     bodies: RenderedBodies = field(default_factory=NoBodies, compare=False, repr=False)
+    # The change stamp and whether a transition was due when the request began (read with the
+    # admin state, see app/admin/state.py); the request's first probe takes it (catch_up.py).
+    first_look: list = field(default_factory=list, compare=False, repr=False)

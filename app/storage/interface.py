@@ -166,6 +166,56 @@ class LogRows(Protocol):
         """Drop the lines numbered below `before`."""
 
 
+class AdminRows(Protocol):
+    """The admin API's shared state, fault rules and request journal (app/admin)."""
+
+    def probe(self, wall_us: int, fixed_us: int | None = None) -> tuple:
+        """Return (version, clock offset µs, frozen at µs or None, journal size, rule count,
+        whether a transition is due by `fixed_us`, else by the shared clock at `wall_us`,
+        `PipelineRows.change_stamp()`), read together in one statement."""
+
+    def move_clock(self, action: str, wall_us: int, delta_us: int = 0) -> None:
+        """`freeze`, `advance` (by `delta_us`) or `resume` the shared clock, atomically."""
+
+    def faults(self) -> list[dict]:
+        """Return every fault rule in creation order."""
+
+    def add_fault(self, rule: dict) -> dict:
+        """Store a rule; return it with its id."""
+
+    def delete_faults(self, fault_id: int | None = None) -> int:
+        """Delete one rule, or all with None; return how many."""
+
+    def consume_fault(self, fault_id: int) -> bool:
+        """Count a hit if the rule has hits left (atomic across workers); tell whether."""
+
+    def set_journal_size(self, size: int) -> None:
+        """Keep the last `size` requests (0: none); drops what was recorded."""
+
+    def record_request(self, size: int, entry: dict) -> None:
+        """Record one request in a ring of `size` entries."""
+
+    def journal(self, method: str | None, path: str | None, limit: int) -> list[dict]:
+        """Return recorded requests, newest first, filtered by method and path GLOB."""
+
+    def clear_journal(self) -> None:
+        """Forget every recorded request."""
+
+    def reset(
+        self, name_prefix: str, tag: str | None, drop_api_keys: bool, admin_state: bool
+    ) -> tuple[int, int]:
+        """Delete selected pipelines (with data), maybe keys and admin state; one transaction."""
+
+    def backup_to(self, path: str) -> None:
+        """Copy the database into a new file (online backup)."""
+
+    def schema_versions(self, path: str) -> tuple[int, int]:
+        """Return a backup file's schema version and this server's."""
+
+    def restore_from(self, path: str) -> None:
+        """Replace the database's contents with a backup file's."""
+
+
 class Store(Protocol):
     """One connection to the database and the tables behind it."""
 
@@ -174,6 +224,7 @@ class Store(Protocol):
     api_keys: ApiKeyRows
     data: DataRows
     logs: LogRows
+    admin: AdminRows
 
     def read(self) -> AbstractContextManager[None]:
         """Run the block's reads on one consistent snapshot (inside a write: that one)."""

@@ -13,6 +13,7 @@ from app import timeutil
 from app.storage.errors import SchemaMismatch
 from app.storage.errors import StorageError
 from app.storage.errors import StoreUnavailable
+from app.storage.sqlite.admin import SqliteAdminRows
 from app.storage.sqlite.api_keys import SqliteApiKeyRows
 from app.storage.sqlite.connection import connect
 from app.storage.sqlite.connection import read_snapshot
@@ -43,6 +44,7 @@ class SqliteStore:
         self.logs = SqliteLogRows(db)
         # False once the file could not be used: a kept connection is then not reused.
         self.reusable = True
+        self.admin = SqliteAdminRows(db)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:

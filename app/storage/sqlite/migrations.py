@@ -228,6 +228,54 @@ def create_change_triggers(db: sqlite_utils.Database) -> None:
         db.execute(f"CREATE TRIGGER {name} AFTER {event} ON pipelines{condition} BEGIN {BUMP}; END")
 
 
+ADMIN_SQL = """
+CREATE TABLE admin_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL,
+    clock_offset_us INTEGER NOT NULL,
+    frozen_at_us INTEGER,
+    journal_size INTEGER NOT NULL
+);
+INSERT INTO admin_state VALUES (1, random(), 0, NULL, 0);
+CREATE TABLE admin_faults (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    method TEXT,
+    path TEXT NOT NULL,
+    status INTEGER,
+    error_code TEXT,
+    message TEXT,
+    details TEXT,
+    retry_after INTEGER,
+    latency_ms INTEGER NOT NULL DEFAULT 0,
+    drop_connection INTEGER NOT NULL DEFAULT 0,
+    probability REAL NOT NULL DEFAULT 1.0,
+    remaining INTEGER,
+    hits INTEGER NOT NULL DEFAULT 0,
+    expires_at_us INTEGER,
+    created_at_us INTEGER NOT NULL
+);
+CREATE TABLE admin_journal (
+    slot INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    at_us INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    duration_us INTEGER NOT NULL,
+    caller TEXT NOT NULL
+);
+CREATE UNIQUE INDEX admin_journal_seq ON admin_journal(seq)
+"""
+
+
+def create_admin(db: sqlite_utils.Database) -> None:
+    """Version 9: the admin API's shared state, fault rules and request journal (app/admin)."""
+    for statement in ADMIN_SQL.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # Append-only: the position of a step is its schema version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_pipelines,
@@ -238,6 +286,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_data_plane,
     add_change_stamp,
     add_tag_index,
+    create_admin,
 ]
 
 
