@@ -18,6 +18,8 @@ from datetime import datetime
 
 ROOT = "app"
 REQUESTS = logging.getLogger("app.requests")
+# The environ key holding perf_counter() at the moment a request reached the app.
+STARTED = "pipeline_store.started"
 # A logfmt value with spaces, quotes, `=`, a backslash or a control character (or an empty
 # one) is quoted, as a JSON string: control characters escaped, so a line stays one line.
 NEEDS_QUOTES = re.compile(r'[\s"=\\\x00-\x1f\x7f]|^$')
@@ -43,15 +45,18 @@ class StructuredFormatter(logging.Formatter):
         self.render = render_json if style == "json" else render_logfmt
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {
-            "ts": timestamp(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "event": record.getMessage(),
-            **getattr(record, "fields", {}),
-        }
-        if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
+        exc = self.formatException(record.exc_info) if record.exc_info else None
+        fields = getattr(record, "fields", {})
+        return self.line(
+            record.created, record.levelname, record.name, record.getMessage(), fields, exc
+        )
+
+    def line(self, created: float, level: str, logger: str, event: str, fields: dict, exc=None):
+        """Render one line from its parts (a LogRecord's, or a request's without one)."""
+        line = {"ts": timestamp(created), "level": level.lower(), "logger": logger, "event": event}
+        line.update(fields)
+        if exc:
+            line["exc"] = exc
         return self.render(line)
 
 
@@ -111,19 +116,21 @@ def init_app(app) -> None:
     logger.setLevel(app.config["LOG_LEVEL"])
     # Our lines are complete; a root handler (pytest's, a user's) would print them twice.
     logger.propagate = False
-    app.wsgi_app = RequestLog(app.wsgi_app)
+    app.wsgi_app = RequestLog(app.wsgi_app, handler)
 
 
 class RequestLog:
     """WSGI wrapper: one `request` line per request, with its status and duration."""
 
-    def __init__(self, wsgi_app):
+    def __init__(self, wsgi_app, handler: StderrHandler):
         self.wsgi_app = wsgi_app
+        self.handler = handler
 
     def __call__(self, environ, start_response):
+        # The moment the request reached the app, for whatever times it (the admin journal).
+        environ[STARTED] = started = time.perf_counter()
         if not REQUESTS.isEnabledFor(logging.INFO):
             return self.wsgi_app(environ, start_response)
-        started = time.perf_counter()
         status = []
 
         def recording_start_response(status_line, headers, exc_info=None):
@@ -135,18 +142,43 @@ class RequestLog:
         finally:
             path = environ.get("PATH_INFO", "")
             query = environ.get("QUERY_STRING")
-            fields = {
-                "method": environ.get("REQUEST_METHOD"),
-                "path": f"{path}?{query}" if query else path,
-                "status": int(status[-1][:3]) if status else None,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-                "remote": environ.get("REMOTE_ADDR"),
-                "pid": os.getpid(),
-            }
-            # The record is built directly: Logger.info would also walk the stack to find
-            # its caller, which this line never shows.
+            self.write(
+                {
+                    "method": environ.get("REQUEST_METHOD"),
+                    "path": f"{path}?{query}" if query else path,
+                    "status": int(status[-1][:3]) if status else None,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                    "remote": environ.get("REMOTE_ADDR"),
+                    "pid": os.getpid(),
+                }
+            )
+
+    def only_handler(self) -> bool:
+        """Whether a request line reaches the app's handler alone, unfiltered."""
+        app_logger = REQUESTS.parent
+        return (
+            not REQUESTS.handlers
+            and not REQUESTS.filters
+            and REQUESTS.propagate
+            and app_logger.name == ROOT
+            and app_logger.handlers == [self.handler]
+            and not app_logger.filters
+            and not self.handler.filters
+            and self.handler.level <= logging.INFO
+        )
+
+    def write(self, fields: dict) -> None:
+        """Write the request line: straight to stderr while only the app's own handler listens."""
+        handler = self.handler
+        if not self.only_handler():
             record = REQUESTS.makeRecord(
                 REQUESTS.name, logging.INFO, __file__, 0, "request", (), None
             )
             record.fields = fields
             REQUESTS.handle(record)
+            return
+        # A LogRecord and the handler chain cost more than the rest of a polled request's
+        # logging; the line is the same as the formatter would write for one.
+        text = handler.formatter.line(time.time(), "INFO", REQUESTS.name, "request", fields)
+        with handler.lock:
+            sys.stderr.write(text + "\n")

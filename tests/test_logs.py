@@ -86,6 +86,25 @@ def test_each_request_is_one_line_on_stderr(tmp_path, capsys, style, parse):
     assert all(float(e["ms"]) >= 0 and str(e["pid"]) == str(os.getpid()) for e in lines)
 
 
+def test_a_handler_of_the_users_gets_request_records_with_their_fields(tmp_path, capsys):
+    app = create_app({"DATABASE": str(tmp_path / "l.sqlite3")})
+    seen = []
+    handler = logging.Handler()
+    handler.emit = seen.append
+    requests_logger = logging.getLogger("app.requests")
+    requests_logger.addHandler(handler)
+    try:
+        assert app.test_client().get("/v0/pipelines?selector=all").status_code == 200
+    finally:
+        requests_logger.removeHandler(handler)
+    [record] = seen
+    assert record.getMessage() == "request"
+    assert (record.fields["path"], record.fields["status"]) == ("/v0/pipelines?selector=all", 200)
+    # The app's own line is written all the same: that very record, formatted.
+    [line] = [e for e in events(capsys.readouterr().err) if e["event"] == "request"]
+    assert line == logfmt(StructuredFormatter("logfmt").format(record))
+
+
 def test_log_level_warning_silences_requests(tmp_path, capsys):
     app = create_app({"DATABASE": str(tmp_path / "l.sqlite3"), "LOG_LEVEL": "WARNING"})
     assert app.test_client().get("/v0/pipelines").status_code == 200

@@ -6,12 +6,10 @@ only while it is on (a write per request; off by default).
 """
 
 import logging
-import time
 
 from flask import current_app
 from flask import g
 from flask import request
-from flask import request_started
 
 from app import errors
 from app import storage
@@ -21,10 +19,10 @@ from app.admin import state
 from app.auth import ANONYMOUS_ADMIN
 from app.auth import authenticate
 from app.http.context import domain
+from app.logs import STARTED
 
 log = logging.getLogger(__name__)
 ADMIN_PREFIX = "/__admin"
-STARTED = "pipeline-store.admin.started"
 
 
 def is_admin_path(path: str) -> bool:
@@ -78,22 +76,17 @@ def after_request(response):
         # Refused before before_request ran (a 401, say): read the state now.
         current = state.request_state(storage.get_store())
         if current.journal_size:
-            journal.record(domain(), current.journal_size, response.status_code, g.get(STARTED))
+            journal.record(
+                domain(), current.journal_size, response.status_code, request.environ.get(STARTED)
+            )
     except storage.StorageError as exc:
         # The journal is an aid: a busy database must not fail the request it records.
         log.warning("request not journaled: %s", exc)
     return response
 
 
-def mark_start(_sender, **_extra) -> None:
-    """Note when the request began (before authentication), for the journal's duration."""
-    g.setdefault(STARTED, time.perf_counter())
-
-
 def init_app(app) -> None:
     """Install the hooks (after authentication's) and the worker's rule cache."""
     state.init_app(app)
-    # Sent before every before_request hook, so a refused request is timed too.
-    request_started.connect(mark_start, app)
     app.before_request(before_request)
     app.after_request(after_request)
