@@ -129,6 +129,11 @@ SETTINGS = {
         "How long `/logs` and `/time_series_stream` follow new lines before ending the response "
         "(upstream: forever)",
     ),
+    "EGRESS_IDLE_SECONDS": (
+        300.0,
+        "How long a change stream (`/egress`) stays open without a change to send before it "
+        "ends (upstream: forever)",
+    ),
 }
 
 

@@ -344,7 +344,8 @@ class EnterpriseFeature(ApiError):
     """A feature of upstream's enterprise edition, refused by the open-source one."""
 
     status = 501
-    template = "This feature ({feature}) is only available in the Enterprise edition of Feldera"
+    # dataplane.md §10 (which wins over lifecycle.md, spec README) gives the text.
+    template = "Cannot use enterprise-only feature ({feature}) in Feldera community edition."
     fields = ("feature",)
 
 
@@ -693,6 +694,185 @@ class PipelineRowLimitExceeded(ApiError):
         "keeps per pipeline (DATA_MAX_ROWS); nothing was ingested."
     )
     fields = ("pipeline_name", "rows", "limit")
+
+
+# --- Change streams, connectors, events and the rest of the pipeline surface (issue 12) -----
+
+
+class UnknownOutputStream(ProcessError):
+    """An egress path that names no table or view."""
+
+    status = 404
+    code = "ConfigError.UnknownOutputStream"
+    template = "{message}"
+
+
+class UnknownOutputFormat(ProcessError):
+    """An egress `format` other than json or csv."""
+
+    status = 400
+    code = "ConfigError.UnknownOutputFormat"
+    template = "{message}"
+
+
+class OutputFormatNotSupported(ProcessError):
+    """An update format the JSON output encoder cannot produce (`raw`, `weighted`)."""
+
+    status = 400
+    code = "ConfigError.OutputFormatNotSupported"
+    template = "{message}"
+
+
+class InvalidTransportConfig(ProcessError):
+    """An egress request the transport refuses (a snapshot of a non-materialized relation)."""
+
+    status = 400
+    code = "ConfigError.InvalidTransportConfig"
+    template = "{message}"
+
+
+class ApiConnectionLimit(ProcessError):
+    """100 API connections (ingress endpoints and open streams) exist already."""
+
+    status = 429
+    template = (
+        "The API connections limit has been exceded. Close some of the existing connections "
+        "before opening new ones."
+    )
+
+
+class InvalidConnectorAction(ApiError):
+    """A connector action other than `start` or `pause` (the manager's check)."""
+
+    status = 400
+    template = "Invalid connector action '{action}'; valid actions are: 'start' or 'pause'"
+    fields = ("action",)
+
+
+class HeapProfilerError(ProcessError):
+    """Heap profiles need a profiling build, which the simulated process is not."""
+
+    status = 400
+    template = "Heap profiler error: heap profiling is not available in this build."
+
+
+class TransactionInProgress(ProcessError):
+    """A second `start_transaction` while one is open."""
+
+    status = 409
+    template = "Cannot perform this operation while there is a transaction in progress"
+
+
+class NoTransactionInProgress(ProcessError):
+    """`commit_transaction` without an open transaction."""
+
+    status = 400
+    template = "This operation requires an active transaction, but none is currently in progress"
+
+
+class NoSamplyProfile(ProcessError):
+    """No samply profile was taken in this process yet."""
+
+    status = 400
+    template = (
+        "no samply profile found; trigger a samply profile by making a POST request to "
+        "`/samply_profile`"
+    )
+
+
+class IncarnationUuidMismatch(ProcessError):
+    """A checkpoint status asked for another process incarnation."""
+
+    status = 400
+    template = "{message}"
+
+
+class CheckpointFetchError(ProcessError):
+    """Remote checkpoints need checkpoint sync, which is not configured."""
+
+    status = 500
+    template = (
+        "Error fetching checkpoint from object store: listing remote checkpoints requires sync "
+        "to be configured"
+    )
+
+
+class ProgramNotCompiled(ApiError):
+    """The dataflow graph or a diff of a pipeline without program_info."""
+
+    status = 404
+    template = (
+        "Pipeline '{pipeline_name}' has not been compiled yet. Please compile the pipeline first."
+    )
+    fields = ("pipeline_name",)
+
+
+class InvalidSupportBundleParameter(ApiError):
+    """A support bundle `limit` of 0."""
+
+    status = 400
+    template = "Invalid support bundle parameter: {reason}"
+    fields = ("reason",)
+
+
+class InvalidNewProgramSql(ApiError):
+    """`/diff` with a program that does not compile."""
+
+    status = 400
+    template = "The new program does not compile:\n{messages}"
+    fields = ()
+
+
+class InvalidUuidParam(ApiError):
+    """An event id that is neither `latest` nor a UUID."""
+
+    status = 400
+    template = "Invalid UUID string '{value}': {error}"
+    fields = ("value", "error")
+
+
+class UnknownPipelineMonitorEvent(ApiError):
+    """No pipeline event has this id (it may have been pruned)."""
+
+    status = 404
+    template = (
+        "Pipeline monitor event with identifier '{event_id}' does not exist -- it might have "
+        "been deleted as only a limited number of events are retained"
+    )
+    fields = ("event_id",)
+
+
+class NoPipelineMonitorEventsAvailable(ApiError):
+    """`events/latest` before any event was recorded."""
+
+    status = 404
+    template = "There are not yet any pipeline monitor events recorded"
+
+
+class UnknownClusterMonitorEvent(ApiError):
+    """No cluster event has this id."""
+
+    status = 404
+    template = (
+        "Cluster monitor event with identifier '{event_id}' does not exist -- it might have been "
+        "deleted as monitor events are only retained for 72h and at most 1000"
+    )
+    fields = ("event_id",)
+
+
+class NoClusterMonitorEventsAvailable(ApiError):
+    """`cluster/events/latest` before the first health round."""
+
+    status = 404
+    template = "There are not yet any cluster monitor events recorded"
+
+
+class InputTransportError(ApiError):
+    """A connector failed while running (a datagen plan invalid for its column)."""
+
+    status = 500
+    template = "FATAL error on input endpoint '{endpoint_name}': {error}"
+    fields = ("endpoint_name", "fatal", "error")
 
 
 # --- API keys (platform.md §A3) -------------------------------------------------------------

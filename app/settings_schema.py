@@ -177,6 +177,7 @@ class SettingsSchema(Schema):
     DATA_CACHE_PIPELINES = integer(1)
     INGRESS_PAUSED_WAIT_SECONDS = seconds()
     STREAM_FOLLOW_SECONDS = seconds()
+    EGRESS_IDLE_SECONDS = seconds()
 
     @validates_schema
     def bearer_needs_a_secret_of_its_own(self, data, **_kwargs):

@@ -9,8 +9,9 @@ from app.blueprints import pipelines
 from app.blueprints import platform
 from app.blueprints import programs
 from app.blueprints import status_page
+from app.blueprints import streams
 
-MODULES = (pipelines, lifecycle, programs, data, monitoring, api_keys, platform)
+MODULES = (pipelines, lifecycle, programs, data, streams, monitoring, api_keys, platform)
 # Pages for people in a browser: plain Flask blueprints, not part of the OpenAPI document.
 PAGES = (status_page, docs_assets)
 

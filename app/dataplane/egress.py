@@ -76,8 +76,13 @@ def chunk_line(
     snapshot: bool = False,
     json_data: str | None = None,
     text_data: str | None = None,
+    processed_steps: int | None = None,
 ) -> str:
-    """One chunk of the stream, `\\r\\n`-terminated; without data it is a keep-alive."""
+    """One chunk of the stream, `\\r\\n`-terminated; without data it is a keep-alive.
+
+    `processed_steps` (read by SDK 0.369's `OutputHandler.wait_for_token`) marks that the
+    stream holds every change of the steps up to that count.
+    """
     parts = [
         f'"sequence_number":{sequence_number}',
         f'"snapshot":{"true" if snapshot else "false"}',
@@ -86,4 +91,6 @@ def chunk_line(
         parts.append(f'"json_data":{json_data}')
     if text_data is not None:
         parts.append(f'"text_data":{json.dumps(text_data, ensure_ascii=False)}')
+    if processed_steps is not None:
+        parts.append(f'"processed_steps":{processed_steps}')
     return "{" + ",".join(parts) + "}\r\n"

@@ -16,6 +16,8 @@ from app.dataplane.parse_errors import ParseError
 # a bounded list too) and the completion marks tokens are resolved against.
 MAX_CONNECTOR_ERRORS = 100
 MAX_MARKS = 64
+# What names an ingress endpoint (`<table>.api-ingress-<hex>`).
+INGRESS_MARK = ".api-ingress-"
 # /time_series keeps one sample per second for this long.
 HISTORY_SECONDS = 60
 

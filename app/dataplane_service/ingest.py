@@ -28,9 +28,11 @@ from app.dataplane.parse_errors import ParseError
 from app.dataplane.relations import Relation
 from app.dataplane_service import checkpoints
 from app.dataplane_service import counters
+from app.dataplane_service import deltas
 from app.dataplane_service import gate
 from app.dataplane_service import loading
 from app.dataplane_service import logbook
+from app.dataplane_service import streams
 from app.dataplane_service import tokens
 from app.dataplane_service.cache import REGISTRY
 from app.dataplane_service.cache import StoredBatch
@@ -60,6 +62,9 @@ class Intake:
     stream: str = ""
     errors: list[ParseError] = field(default_factory=list)
     total_errors: int = 0
+    # Run under the write lock on the stats before anything is applied; False drops the
+    # intake (a datagen stretch another worker produced first).
+    claim: Callable[[dict], bool] | None = None
 
 
 @dataclass
@@ -179,8 +184,11 @@ def _still_serving(ctx: Context, record: dict) -> dict:
     return current
 
 
-def commit(ctx: Context, record: dict, intake: Intake) -> Committed:
-    """Apply an intake under the write lock: batches, version, counters, logs; one transaction."""
+def commit(ctx: Context, record: dict, intake: Intake) -> Committed | None:
+    """Apply an intake under the write lock: batches, version, counters, logs; one transaction.
+
+    Return None when the intake's claim refused it.
+    """
     pid = record["id"]
     data = loading.current(ctx, record)
     stored = {
@@ -203,6 +211,8 @@ def commit(ctx: Context, record: dict, intake: Intake) -> Committed:
                 pipeline_name=record["name"], rows=rows, limit=ctx.settings.data.max_rows
             )
         stats = state["stats"]
+        if intake.claim is not None and not intake.claim(stats):
+            return None
         lines = []
         if intake.endpoint is not None:
             _, created = counters.ensure_endpoint(stats, intake.endpoint, intake.stream)
@@ -222,6 +232,11 @@ def commit(ctx: Context, record: dict, intake: Intake) -> Committed:
         counters.count_rows(stats, row_changes)
         if payloads:
             ctx.store.data.add_batches(pid, version + 1, payloads)
+            # Open change streams read what this version changed in what they watch.
+            watching = streams.watched(stats, micros)
+            if watching:
+                found = deltas.compute(data, changed, sorted(watching))
+                deltas.record(ctx, changed.version, pid, found)
         else:
             changed = data
         ctx.store.data.update_state(pid, {"version": changed.version, "rows": rows, "stats": stats})

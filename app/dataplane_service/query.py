@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from app.dataplane.errors import DataplaneError
+from app.dataplane_service import connectors
 from app.dataplane_service import gate
 from app.dataplane_service import ingest
 from app.dataplane_service import loading
@@ -15,6 +16,7 @@ from app.pipelines.context import Context
 def run(ctx: Context, name: str, sql: str, request_line: str = "") -> pa.Table:
     """Return the result of the request's last statement; raise the catalogue's errors."""
     record = gate.with_controller(ctx, name)
+    connectors.advance(ctx, record)
     data = loading.current(ctx, record)
     try:
         result = data.snapshot().query(sql)

@@ -7,8 +7,11 @@ from typing import Any
 
 from app import errors
 from app import timeutil
+from app.dataplane_service import connectors
 from app.dataplane_service import gate
 from app.dataplane_service import loading
+from app.dataplane_service.counters import INGRESS_MARK
+from app.dataplane_service.streams import open_streams
 from app.dataplane_service.tokens import endpoint_name
 from app.pipelines.context import Context
 from app.simulator.model import storage_configured
@@ -16,7 +19,6 @@ from app.simulator.model import storage_configured
 # A plausible resident size: a process's base plus a guess per row held.
 BASE_RSS = 96 * 1024 * 1024
 BYTES_PER_ROW = 160
-INGRESS_MARK = ".api-ingress-"
 TRANSACTION_INITIATORS = {
     "transaction_id": None,
     "initiated_by_api": None,
@@ -157,15 +159,22 @@ def controller_status(
         ],
         "outputs": [
             output_entry(name, stream, stats, errors_too)
-            for name, stream in sorted(stats["outputs"].items())
+            for name, stream in sorted(_outputs(stats, now_micros).items())
         ],
     }
+
+
+def _outputs(stats: Mapping[str, Any], now_micros: int) -> dict[str, str]:
+    """Declared output connectors and open change streams: endpoint name -> stream."""
+    streams = {n: s["stream"] for n, s in open_streams(stats, now_micros).items()}
+    return {**stats["outputs"], **streams}
 
 
 def running_state(ctx: Context, name: str) -> tuple[dict, dict]:
     """The record and data state of a pipeline whose process can answer."""
     record = gate.with_controller(ctx, name)
     loading.current(ctx, record)  # an imported fixture gets its state here
+    connectors.advance(ctx, record)
     return record, ctx.store.data.state(record["id"])
 
 

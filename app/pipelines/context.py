@@ -23,6 +23,7 @@ class DataSettings:
     cache_pipelines: int
     paused_wait_seconds: float
     follow_seconds: float
+    egress_idle_seconds: float
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> DataSettings:
@@ -34,6 +35,7 @@ class DataSettings:
             cache_pipelines=max(1, int(config["DATA_CACHE_PIPELINES"])),
             paused_wait_seconds=max(0.0, float(config["INGRESS_PAUSED_WAIT_SECONDS"])),
             follow_seconds=max(0.0, float(config["STREAM_FOLLOW_SECONDS"])),
+            egress_idle_seconds=max(0.0, float(config["EGRESS_IDLE_SECONDS"])),
         )
 
 

@@ -11,6 +11,7 @@ from app.simulator import faults
 from app.simulator.bootstrap import pending_bootstrap
 from app.simulator.bootstrap import take_checkpoint
 from app.simulator.compile import outcome_for
+from app.simulator.connector_start import start_error
 from app.simulator.model import DATA_SUSPEND
 from app.simulator.model import Changes
 from app.simulator.model import SimConfig
@@ -115,6 +116,9 @@ def initialized(
     record: Mapping[str, Any], at: datetime, config: SimConfig, stopping: Stopping
 ) -> Changes:
     """Initialisation ends: Standby, AwaitingApproval, Bootstrapping or the desired status."""
+    failed = start_error(record)
+    if failed is not None:
+        return stopping(record, at, failed)
     target = process_desired(record)
     if target == "Standby":
         if not config.enterprise:
