@@ -3,6 +3,7 @@
 from app.blueprints import api_keys
 from app.blueprints import data
 from app.blueprints import docs_assets
+from app.blueprints import events
 from app.blueprints import lifecycle
 from app.blueprints import monitoring
 from app.blueprints import pipelines
@@ -11,7 +12,17 @@ from app.blueprints import programs
 from app.blueprints import status_page
 from app.blueprints import streams
 
-MODULES = (pipelines, lifecycle, programs, data, streams, monitoring, api_keys, platform)
+MODULES = (
+    pipelines,
+    lifecycle,
+    programs,
+    data,
+    streams,
+    monitoring,
+    events,
+    api_keys,
+    platform,
+)
 # Pages for people in a browser: plain Flask blueprints, not part of the OpenAPI document.
 PAGES = (status_page, docs_assets)
 

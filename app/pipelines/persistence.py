@@ -2,6 +2,7 @@
 
 from app.dataplane_service import transitions
 from app.errors import DuplicateName
+from app.monitor import pipeline_events
 from app.pipelines.status import DERIVATION_INPUTS
 from app.pipelines.status import derive_deployment_fields
 from app.simulator.model import DATA_EFFECTS
@@ -23,6 +24,8 @@ def insert(store: Store, record: dict, simulated: bool = True) -> None:
     except NameTaken:
         raise DuplicateName() from None
     transitions.after_insert(store, row)
+    if simulated:
+        pipeline_events.record(store, None, row)
 
 
 def save(store: Store, current: dict, changes: dict) -> dict:
@@ -45,4 +48,5 @@ def save(store: Store, current: dict, changes: dict) -> dict:
     except NameTaken:
         raise DuplicateName() from None
     transitions.after_save(store, current, record, effects, trail)
+    pipeline_events.record(store, current, record)
     return record

@@ -216,6 +216,30 @@ class AdminRows(Protocol):
         """Replace the database's contents with a backup file's."""
 
 
+class EventRows(Protocol):
+    """Monitor events: snapshots of a pipeline's statuses, and cluster health rounds."""
+
+    def add_pipeline_event(
+        self, pipeline_id: str, event_id: str, micros: int, body: Mapping, keep: int
+    ) -> None:
+        """Store one pipeline event and drop that pipeline's events beyond the newest `keep`."""
+
+    def pipeline_events(self, pipeline_id: str, limit: int = -1) -> list[dict]:
+        """Return a pipeline's events, newest first."""
+
+    def pipeline_event(self, pipeline_id: str, event_id: str) -> dict | None:
+        """Return one of a pipeline's events, or None."""
+
+    def add_cluster_event(self, event_id: str, micros: int, body: Mapping, keep: int) -> None:
+        """Store one cluster event, keeping the newest `keep`."""
+
+    def cluster_events(self, limit: int = -1) -> list[dict]:
+        """Return the cluster events, newest first."""
+
+    def cluster_event(self, event_id: str) -> dict | None:
+        """Return one cluster event, or None."""
+
+
 class Store(Protocol):
     """One connection to the database and the tables behind it."""
 
@@ -225,6 +249,7 @@ class Store(Protocol):
     data: DataRows
     logs: LogRows
     admin: AdminRows
+    events: EventRows
 
     def read(self) -> AbstractContextManager[None]:
         """Run the block's reads on one consistent snapshot (inside a write: that one)."""

@@ -20,6 +20,7 @@ from app.storage.sqlite.connection import read_snapshot
 from app.storage.sqlite.connection import transaction
 from app.storage.sqlite.connection import translated
 from app.storage.sqlite.data import SqliteDataRows
+from app.storage.sqlite.events import SqliteEventRows
 from app.storage.sqlite.health import BACKUP_HINT
 from app.storage.sqlite.health import integrity_problem
 from app.storage.sqlite.health import write_problem
@@ -42,6 +43,7 @@ class SqliteStore:
         self.api_keys = SqliteApiKeyRows(db)
         self.data = SqliteDataRows(db)
         self.logs = SqliteLogRows(db)
+        self.events = SqliteEventRows(db)
         # False once the file could not be used: a kept connection is then not reused.
         self.reusable = True
         self.admin = SqliteAdminRows(db)

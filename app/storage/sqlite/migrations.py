@@ -276,6 +276,31 @@ def create_admin(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
+EVENTS_SQL = """
+CREATE TABLE pipeline_events (
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL,
+    recorded_micros INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (pipeline_id, event_id)
+);
+CREATE INDEX pipeline_events_order ON pipeline_events (pipeline_id, recorded_micros, event_id);
+CREATE TABLE cluster_events (
+    event_id TEXT PRIMARY KEY,
+    recorded_micros INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX cluster_events_order ON cluster_events (recorded_micros, event_id);
+"""
+
+
+def create_events(db: sqlite_utils.Database) -> None:
+    """Version 10: pipeline and cluster monitor events (compiler-and-events.md §6)."""
+    for statement in EVENTS_SQL.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # Append-only: the position of a step is its schema version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_pipelines,
@@ -287,6 +312,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     add_change_stamp,
     add_tag_index,
     create_admin,
+    create_events,
 ]
 
 
