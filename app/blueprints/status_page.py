@@ -17,6 +17,7 @@ from app import errors
 from app.http import status_view
 from app.http.api import NO_CACHE
 from app.http.context import domain
+from app.monitor import pipeline_events
 from app.pipelines import reads
 from app.schemas.pipelines import ALL
 from app.schemas.pipelines import STATUS
@@ -24,6 +25,8 @@ from app.schemas.pipelines import STATUS
 blp = flask.Blueprint("status_page", __name__)
 # What the page polls to notice changes (the smallest List Pipelines shape).
 POLL_URL = "/v0/pipelines?selector=" + STATUS
+# Stored events the pipeline page lists.
+RECENT_EVENTS = 20
 
 
 @blp.get("/")
@@ -87,7 +90,10 @@ def pipeline_part(name: str) -> tuple[str, int]:
         pipeline = json.loads(reads.get_pipeline(domain(), name, ALL))
     except errors.UnknownPipelineName:
         return render_template("status/_missing.html", name=name), 404
-    return render_template("status/_pipeline.html", p=pipeline, view=status_view), 200
+    ctx = domain()
+    events = pipeline_events.events(ctx.store, pipeline["id"], "all")[:RECENT_EVENTS]
+    page = render_template("status/_pipeline.html", p=pipeline, view=status_view, events=events)
+    return page, 200
 
 
 def page(template: str, part: str | None, fragment_url: str, **context) -> str:

@@ -24,7 +24,7 @@ TONES = {
 }  # fmt: skip
 TONE_OF = {status: tone for tone, statuses in TONES.items() for status in statuses}
 
-# The status timeline: each `*_since` stamp and what it dates (events arrive with issue 12).
+# The status timeline: each `*_since` stamp and what it dates.
 TIMELINE = (
     ("created_at", "Created", None),
     ("program_status_since", "Program", "program_status"),
@@ -65,6 +65,33 @@ def timeline(pipeline: Mapping[str, Any]) -> list[dict]:
         status = pipeline.get(status_field) if status_field else None
         entries.append({"at": stamp, "what": label, "status": status, "tone": tone(status)})
     return sorted(entries, key=lambda entry: parse_timestamp(entry["at"]), reverse=True)
+
+
+def event_rows(events: list[Mapping[str, Any]]) -> list[dict]:
+    """Stored monitor events (newest first) as lines: when, what the statuses were, a badge."""
+    rows = []
+    for event in events:
+        runtime = event.get("deployment_runtime_status")
+        resources = event["deployment_resources_status"]
+        parts = [f"resources {resources} (desired {event['deployment_resources_desired_status']})"]
+        if runtime:
+            parts.append(
+                f"runtime {runtime} (desired {event['deployment_runtime_desired_status']})"
+            )
+        parts.append(f"program {event['program_status']}")
+        parts.append(f"storage {event['storage_status']}")
+        error = event.get("deployment_error") or {}
+        shown = runtime or resources
+        rows.append(
+            {
+                "at": event["recorded_at"],
+                "what": ", ".join(parts),
+                "status": shown,
+                "tone": "bad" if event["deployment_has_error"] else tone(shown),
+                "error": error.get("error_code"),
+            }
+        )
+    return rows
 
 
 def last_change(pipeline: Mapping[str, Any]) -> str:
