@@ -780,6 +780,24 @@ class NoSamplyProfile(ProcessError):
     )
 
 
+class SamplyProfilingFailure(ProcessError):
+    """A samply profile that could not be taken."""
+
+    status = 500
+    template = "Samply profiling failed: {error}"
+
+    def __init__(self, error: str):
+        super().__init__(self.template.format(error=error), {"error": error})
+
+
+class NoCheckpointsToSync(ProcessError):
+    """`/checkpoint/sync` before any checkpoint exists (upstream's code is the string "400")."""
+
+    status = 400
+    code = "400"
+    template = "no checkpoints found; make a POST request to `/checkpoint` to make a new checkpoint"
+
+
 class IncarnationUuidMismatch(ProcessError):
     """A checkpoint status asked for another process incarnation."""
 
@@ -865,6 +883,41 @@ class NoClusterMonitorEventsAvailable(ApiError):
 
     status = 404
     template = "There are not yet any cluster monitor events recorded"
+
+
+class SingleTenant(ApiError):
+    """pipeline-store has one tenant and no members or OIDC trusts to manage."""
+
+    status = 501
+    template = (
+        "pipeline-store serves a single tenant ('default'); {what} cannot be managed through "
+        "the API"
+    )
+    fields = ("what",)
+
+
+class UnknownOidcTrust(ApiError):
+    """No OIDC trust relationship has this name (pipeline-store keeps none)."""
+
+    status = 404
+    template = "Unknown OIDC trust relationship '{name}'"
+    fields = ("name",)
+
+
+class UnknownTenantMember(ApiError):
+    """No member of the tenant has this user id (pipeline-store keeps no members)."""
+
+    status = 404
+    template = "User '{user_id}' is not a member of the tenant"
+    fields = ("user_id",)
+
+
+class UnknownTenant(ApiError):
+    """No tenant has this name or identifier."""
+
+    status = 404
+    template = "Unknown tenant '{tenant}'"
+    fields = ("tenant",)
 
 
 class InputTransportError(ApiError):

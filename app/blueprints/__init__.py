@@ -6,8 +6,10 @@ from app.blueprints import docs_assets
 from app.blueprints import events
 from app.blueprints import lifecycle
 from app.blueprints import monitoring
+from app.blueprints import pipeline_tools
 from app.blueprints import pipelines
 from app.blueprints import platform
+from app.blueprints import platform_admin
 from app.blueprints import programs
 from app.blueprints import status_page
 from app.blueprints import streams
@@ -20,8 +22,10 @@ MODULES = (
     streams,
     monitoring,
     events,
+    pipeline_tools,
     api_keys,
     platform,
+    platform_admin,
 )
 # Pages for people in a browser: plain Flask blueprints, not part of the OpenAPI document.
 PAGES = (status_page, docs_assets)

@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app import errors
 from app import timeutil
 from app.dataplane_service.stats import controller_status
 from app.dataplane_service.stats import running_state
+from app.pipelines.catch_up import catch_up
 from app.pipelines.context import Context
 
 # Upper bounds of the latency histograms (seconds); the last bucket is +Inf.
@@ -243,3 +245,21 @@ def pipeline_metrics(ctx: Context, name: str, fmt: str) -> str:
     now = timeutil.epoch_micros(timeutil.now())
     status = controller_status(record, state, now, ctx.settings.enterprise, False)
     return as_json(record, status) if fmt == "json" else prometheus(record, status)
+
+
+def all_metrics(ctx: Context) -> str:
+    """`GET /v0/metrics`: each Running or Paused pipeline's Prometheus text, each + newline.
+
+    A pipeline that cannot answer is skipped, as upstream skips failed requests.
+    """
+    catch_up(ctx)
+    parts = []
+    for name, _ in ctx.store.pipelines.names_and_ids():
+        record = ctx.store.pipelines.get(name)
+        if record is None or record["deployment_runtime_status"] not in ("Running", "Paused"):
+            continue
+        try:
+            parts.append(pipeline_metrics(ctx, name, "prometheus") + "\n")
+        except errors.ApiError:
+            continue
+    return "".join(parts)
