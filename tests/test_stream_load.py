@@ -16,7 +16,10 @@ import requests
 from tests.server import gunicorn_server
 
 ENV = {"PIPELINE_STORE_SIMULATION_SCALE": "0", "PIPELINE_STORE_EGRESS_IDLE_SECONDS": "60"}
-SQL = "CREATE TABLE t (id INT NOT NULL PRIMARY KEY);\nCREATE MATERIALIZED VIEW v AS SELECT * FROM t;"
+SQL = """
+CREATE TABLE t (id INT NOT NULL PRIMARY KEY);
+CREATE MATERIALIZED VIEW v AS SELECT * FROM t;
+"""
 STREAMS = 50
 SAMPLES = 30
 # Median list latency under load may be at most this many times the unloaded one (on a
