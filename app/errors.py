@@ -784,10 +784,10 @@ class SamplyProfilingFailure(ProcessError):
     """A samply profile that could not be taken."""
 
     status = 500
-    template = "Samply profiling failed: {error}"
+    template = "{message}"
 
     def __init__(self, error: str):
-        super().__init__(self.template.format(error=error), {"error": error})
+        super().__init__(f"Samply profiling failed: {error}", {"error": error})
 
 
 class NoCheckpointsToSync(ProcessError):

@@ -147,3 +147,20 @@ def test_a_datagen_field_the_table_lacks_fails_the_start_as_upstream(clients):
         "not exist in the table schema.." in text
     )
     assert pipeline.deployment_error()["error_code"] == "InitializationError"
+
+
+def test_events_record_a_compile_failure(clients):
+    name = f"s-{uuid.uuid4().hex[:10]}"
+    with pytest.raises(RuntimeError, match="failed to compile"):
+        PipelineBuilder(clients[0], name, "CREATE VIEW v AS SELECT * FROM nowhere;").create()
+    pipeline = Pipeline.get(name, clients[1])
+    events = pipeline.events()
+    assert events[0]["program_status"] == "SqlError"
+    assert events[-1]["program_status"] == "Pending"  # the creation
+    assert [e["recorded_at"] for e in events] == sorted(
+        (e["recorded_at"] for e in events), reverse=True
+    )
+    latest = pipeline.event("latest", selector="all")
+    assert latest["event_id"] == events[0]["event_id"]
+    assert latest["deployment_error"] is None and "storage_status_details" in latest
+    assert pipeline.event(events[-1]["event_id"]) == events[-1]

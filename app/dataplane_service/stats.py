@@ -102,11 +102,13 @@ def global_metrics(record: Mapping[str, Any], state: Mapping[str, Any], now_micr
     uptime = max(0, (now_micros - state["start_micros"]) // 1000)
     records, volume, steps = stats["input_records"], stats["input_bytes"], stats["steps"]
     phase = runtime if runtime in ("ConcurrentBootstrapping", "Synchronizing") else "Inactive"
+    transaction = stats.get("transaction") or {}
+    open_id = transaction["id"] if transaction.get("open") else 0
     return {
         "state": "Paused" if runtime == "Paused" else "Running",
         "bootstrap_in_progress": runtime == "Bootstrapping",
-        "transaction_status": "NoTransaction",
-        "transaction_id": 0,
+        "transaction_status": "TransactionInProgress" if open_id else "NoTransaction",
+        "transaction_id": open_id,
         "transaction_msecs": None,
         "transaction_records": None,
         "commit_progress": None,

@@ -50,7 +50,7 @@ def dataflow_graph(ctx: Context, name: str) -> dict:
         operation = "source_map" if table.primary_key else "source_multiset"
         nodes[node] = {"operation": operation, "table": table.name, "inputs": []}
     plans = {}
-    for view in program.views:
+    for view in program.views.values():
         reads = sorted(view.translation.reads) if view.translation else []
         ids[view.name] = node = f"s{len(nodes)}"
         inputs = [{"node": ids[r], "output": 0} for r in reads if r in ids]
