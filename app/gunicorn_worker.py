@@ -14,22 +14,16 @@ pipeline-store's JSON envelope instead of gunicorn's HTML page.
 
 import dataclasses
 import errno
-import heapq
 import http
-import itertools
 import json
 import re
 import selectors
 import ssl
-import sys
 import time
-from datetime import datetime
 from functools import partial
 
 from gunicorn import http as gunicorn_http
-from gunicorn import util
 from gunicorn.http import errors as parse_errors
-from gunicorn.http import wsgi
 from gunicorn.http2 import negotiation
 from gunicorn.workers.gthread import TConn
 from gunicorn.workers.gthread import ThreadWorker
@@ -42,8 +36,7 @@ from app.errors import RequestHeaderFieldsTooLarge
 from app.errors import RequestLineTooLong
 from app.errors import RequestRefused
 from app.errors import RequestTimeout
-from app.http.followers import PARK_KEY
-from app.http.followers import Park
+from app.gunicorn_parking import ParkingMixin
 
 HEAD_END = b"\r\n\r\n"
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d+)[ \t]*\r\n", re.IGNORECASE)
@@ -77,19 +70,6 @@ class PartialRequest:
     data: bytearray = dataclasses.field(default_factory=bytearray)
     size: int | None = None  # head plus body, once the head is known
     searched: int = 0  # where the head's end can still start (each byte is searched once)
-
-
-@dataclasses.dataclass
-class Parked:
-    """A response between two polls of its body (`app.http.followers`): no thread holds it."""
-
-    req: object
-    resp: object
-    environ: dict
-    respiter: object
-    body: object  # the iterator over respiter, resumed where it stopped
-    started: datetime
-    due: float = 0.0
 
 
 def envelope(error: ApiError) -> bytes:
@@ -138,7 +118,7 @@ def request_size(data: bytearray, start: int, max_body: int, max_head: int) -> i
     return end + 4 + (length if length <= max_body else 0)
 
 
-class RequestReadingWorker(ThreadWorker):
+class RequestReadingWorker(ParkingMixin, ThreadWorker):
     """`gthread` whose threads only ever see complete requests (see the module docstring)."""
 
     def run(self):
@@ -153,9 +133,7 @@ class RequestReadingWorker(ThreadWorker):
         self.max_head = line + fields * ((self.cfg.limit_request_field_size or 8190) + 2)
         # Insertion order is deadline order: every deadline is "now + the same timeout".
         self.reading: dict[TConn, PartialRequest] = {}
-        # (due, tie-breaker, conn, parked) of responses waiting for their next poll.
-        self.parked: list = []
-        self.parked_order = itertools.count()
+        self.init_parking()
         super().run()
 
     def accept(self, listener):
@@ -266,123 +244,6 @@ class RequestReadingWorker(ThreadWorker):
             if pending.data:  # an idle connection (a browser's preconnect) just closes
                 self.send(conn, envelope(RequestTimeout(seconds=self.request_timeout)))
             self.close(conn)
-
-    def handle_request(self, req, conn):
-        """gunicorn's request handling, except that a body may park between polls.
-
-        Mirrors `ThreadWorker.handle_request` (gunicorn 27); a body that yields `Park` is
-        returned as `Parked` and resumed later by `resume` (see `app.http.followers`).
-        """
-        # Bound every read of a body the thread reads itself, and every write of the answer.
-        conn.sock.settimeout(self.request_timeout)
-        environ = {}
-        resp = None
-        try:
-            self.cfg.pre_request(self, req)
-            started = datetime.now()
-            resp, environ = wsgi.create(req, conn.sock, conn.client, conn.server, self.cfg)
-            environ["wsgi.multithread"] = True
-            environ[PARK_KEY] = True
-            self.nr += 1
-            if self.nr >= self.max_requests:
-                if self.alive:
-                    self.log.info("Autorestarting worker after current request.")
-                    self.alive = False
-                resp.force_close()
-            if not self.alive or not self.cfg.keepalive:
-                resp.force_close()
-            elif len(self.keepalived_conns) >= self.max_keepalived:
-                resp.force_close()
-            respiter = self.wsgi(environ, resp.start_response)
-            if isinstance(respiter, environ["wsgi.file_wrapper"]):
-                parked = Parked(req, resp, environ, respiter, iter(()), started)
-                try:
-                    resp.write_file(respiter)
-                except BaseException:
-                    self.finish_response(parked, completed=False)
-                    raise
-                return self.finish_response(parked)
-            parked = Parked(req, resp, environ, respiter, iter(respiter), started)
-            return self.pump(parked)
-        except OSError:
-            util.reraise(*sys.exc_info())
-        except (Exception, SystemExit):
-            if resp and resp.headers_sent:
-                self.log.exception("Error handling request")
-                util.close_graceful(conn.sock)
-                raise StopIteration() from None
-            raise
-
-    def pump(self, parked: Parked):
-        """Write the body until it parks (return the Parked) or ends (return keep-alive)."""
-        try:
-            for item in parked.body:
-                if isinstance(item, Park):
-                    parked.due = time.monotonic() + item.seconds
-                    return parked
-                parked.resp.write(item)
-        except BaseException:
-            self.finish_response(parked, completed=False)
-            raise
-        return self.finish_response(parked)
-
-    def finish_response(self, parked: Parked, completed: bool = True) -> bool:
-        """End a response: close it, log it, close its body; return whether to keep alive."""
-        resp = parked.resp
-        try:
-            if completed:
-                resp.close()
-        finally:
-            self.log.access(resp, parked.req, parked.environ, datetime.now() - parked.started)
-            if hasattr(parked.respiter, "close"):
-                parked.respiter.close()
-            try:
-                self.cfg.post_request(self, parked.req, parked.environ, resp)
-            except Exception:
-                self.log.exception("Exception in post_request hook")
-        return not resp.should_close()
-
-    def _keepalive_after(self, conn, keepalive):
-        """A parked response keeps its connection as it is (nothing follows it yet)."""
-        if isinstance(keepalive, Parked):
-            return keepalive
-        return super()._keepalive_after(conn, keepalive)
-
-    def finish_request(self, conn, fs):
-        """Park a response that waits for its next poll; otherwise as gunicorn does."""
-        result = None if fs.cancelled() or fs.exception() else fs.result()
-        if isinstance(result, Parked):
-            entry = (result.due, next(self.parked_order), conn, result)
-            heapq.heappush(self.parked, entry)
-            return
-        super().finish_request(conn, fs)
-
-    def wait_for_and_dispatch_events(self, timeout):
-        """Wake up for the next parked response too, and hand the due ones to threads."""
-        if self.parked:
-            timeout = max(0.0, min(timeout, self.parked[0][0] - time.monotonic()))
-        super().wait_for_and_dispatch_events(timeout)
-        now = time.monotonic()
-        while self.parked and self.parked[0][0] <= now:
-            _, _, conn, parked = heapq.heappop(self.parked)
-            fs = self.tpool.submit(self.resume, conn, parked)
-            fs.add_done_callback(
-                lambda fut, conn=conn: self.method_queue.defer(self.finish_request, conn, fut)
-            )
-
-    def resume(self, conn, parked: Parked):
-        """On a pool thread: continue a parked body (a stopping worker ends it instead)."""
-        try:
-            if not self.alive:
-                self.finish_response(parked, completed=False)
-                return False
-            return self._keepalive_after(conn, self.pump(parked))
-        except OSError:
-            return False  # the client went away: the body was closed by pump
-        except Exception:
-            self.log.exception("Error resuming a streamed response")
-            util.close_graceful(conn.sock)
-            return False
 
     def handle_error(self, req, client, addr, exc):
         """Answer what gunicorn refuses (or fails at) with the JSON envelope, not HTML."""

@@ -12,6 +12,7 @@ import uuid
 
 import pandas as pd
 import pytest
+import requests
 
 from tests.feldera_sdk import FelderaClient
 from tests.feldera_sdk import Pipeline
@@ -164,3 +165,19 @@ def test_events_record_a_compile_failure(clients):
     assert latest["event_id"] == events[0]["event_id"]
     assert latest["deployment_error"] is None and "storage_status_details" in latest
     assert pipeline.event(events[-1]["event_id"]) == events[-1]
+
+
+def test_a_client_that_leaves_ends_its_stream(clients, servers):
+    writer = fresh(clients[0], SQL)
+    url = servers[0][0]
+    response = requests.post(
+        f"{url}/v0/pipelines/{writer.name}/egress/big?format=json", stream=True, timeout=10
+    )
+    assert next(response.iter_lines())  # the first chunk
+    assert len(writer.stats().outputs) == 1
+    response.close()
+    deadline = time.monotonic() + 10
+    while writer.stats().outputs:
+        assert time.monotonic() < deadline, "the stream outlived its client"
+        time.sleep(0.1)
+    writer.stop(force=True)

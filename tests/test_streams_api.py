@@ -171,3 +171,12 @@ def test_connector_actions(tmp_path):
     assert api.client.post(f"{url}/kafka/pause").status_code == 200  # idempotent
     assert api.client.post(f"{url}/kafka/start").status_code == 200
     assert api.client.get(f"{url}/kafka/stats").get_json()["paused"] is False
+
+
+def test_the_hundred_and_first_api_connection_is_refused(api):
+    opened = [stream(api, "big") for _ in range(100)]
+    body = error_of(api.client.post("/v0/pipelines/p/egress/big"), 429, "ApiConnectionLimit")
+    assert body["details"] is None
+    assert len(api.stats("p")["outputs"]) == 100
+    for response in opened:
+        response.close()

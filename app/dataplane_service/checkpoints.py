@@ -14,6 +14,10 @@ from app.pipelines.context import Context
 
 # Versions of batches between checkpoints.
 EVERY = 64
+# Deltas older than this many versions are dropped at each checkpoint: a stream polls every
+# 0.25 s, so none is that far behind (one that is misses them, as upstream drops chunks for a
+# client that does not keep up).
+DELTA_VERSIONS_KEPT = 16 * EVERY
 
 
 def maybe_compact(ctx: Context, data: PipelineData, state: dict) -> bool:
@@ -32,5 +36,6 @@ def maybe_compact(ctx: Context, data: PipelineData, state: dict) -> bool:
         ):
             return False
         ctx.store.data.put_checkpoint(data.pipeline_id, data.version, payloads)
+        ctx.store.data.prune_deltas(data.pipeline_id, data.version - DELTA_VERSIONS_KEPT)
         ctx.store.data.update_state(data.pipeline_id, {"checkpoint_version": data.version})
     return True
