@@ -180,3 +180,22 @@ def test_the_hundred_and_first_api_connection_is_refused(api):
     assert len(api.stats("p")["outputs"]) == 100
     for response in opened:
         response.close()
+
+
+BAD_RANGE = """
+CREATE TABLE b (x INT) WITH ('connectors' = '[{"name": "r", "transport": {"name": "datagen",
+  "config": {"plan": [{"limit": 5, "fields": {"x": {"range": [5, 5]}}}]}}}]');
+"""
+
+
+def test_a_datagen_plan_that_cannot_run_stops_its_connector_with_the_reason(tmp_path):
+    api = DataApi(tmp_path)
+    api.running("b", BAD_RANGE)
+    for _ in range(20):
+        entry = api.stats("b")["inputs"][0]
+        if entry["fatal_error"]:
+            break
+    assert entry["fatal_error"] == (
+        "FATAL error on input endpoint 'b.r': Empty range, min >= max for field \"x\""
+    )
+    assert entry["metrics"]["total_records"] == 0

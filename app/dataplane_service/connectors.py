@@ -109,12 +109,35 @@ def advance(ctx: Context, record: Mapping[str, Any]) -> None:
         if stop:
             _set_clocks(ctx, record["id"], stop, False)
     for name, config, endpoint in due:
-        _produce(ctx, record, name, config, endpoint, now)
+        if not endpoint.get("fatal_error"):
+            _produce_or_fail(ctx, record, name, config, endpoint, now)
     for name in start:
         # A plan of `limit: 0` ends at once; the others owe rows from now on.
         config = connectors[name]
         if datagen.total_rows(_datagen(config)) == 0:
-            _produce(ctx, record, name, config, {"datagen": {"produced": 0, "clock": now}}, now)
+            fresh = {"datagen": {"produced": 0, "clock": now}}
+            _produce_or_fail(ctx, record, name, config, fresh, now)
+
+
+def _produce_or_fail(ctx, record, name: str, config: dict, endpoint: dict, now: int) -> None:
+    """Produce what is owed; a plan that cannot go on stops its connector with an error."""
+    try:
+        _produce(ctx, record, name, config, endpoint, now)
+    except errors.Terminating:
+        return  # the pipeline stopped meanwhile
+    except (datagen.DatagenError, errors.PipelineRowLimitExceeded) as err:
+        # Upstream's connector fails; here it stops producing and reports why in its stats.
+        text = str(err) if isinstance(err, datagen.DatagenError) else err.message
+        _fail(ctx, record["id"], name, f"FATAL error on input endpoint '{name}': {text}")
+
+
+def _fail(ctx: Context, pid: str, name: str, text: str) -> None:
+    with write(ctx):
+        state = ctx.store.data.state(pid)
+        endpoint = None if state is None else state["stats"]["endpoints"].get(name)
+        if endpoint is not None:
+            endpoint["fatal_error"] = text
+            ctx.store.data.update_state(pid, {"stats": state["stats"]})
 
 
 def _produce(ctx, record, name: str, config: dict, endpoint: dict, now: int) -> None:

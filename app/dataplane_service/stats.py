@@ -44,7 +44,7 @@ def input_entry(name: str, endpoint: Mapping[str, Any], with_errors: bool) -> di
         "endpoint_name": name,
         "config": {"stream": endpoint["stream"]},
         "metrics": metrics,
-        "fatal_error": None,
+        "fatal_error": endpoint.get("fatal_error"),
     }
     if with_errors:
         entry["parse_errors"] = list(endpoint["errors"])
