@@ -143,8 +143,9 @@ def test_upgrading_indexes_the_tags_already_stored(tmp_path):
             conn.execute(f"DROP TRIGGER {trigger}")
         conn.execute("DROP TABLE pipeline_tags")
         conn.execute("DROP TABLE pipeline_changes")
-        # And without the tables of the migrations after it (the admin API's).
-        for table in ("admin_journal", "admin_faults", "admin_state"):
+        # And without the tables of the migrations after it (the admin API's, the events).
+        admin = ("admin_journal", "admin_faults", "admin_state")
+        for table in (*admin, "pipeline_events", "cluster_events"):
             conn.execute(f"DROP TABLE {table}")
         conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(add_change_stamp)}")
     upgraded = create_app({**sim.app.config}).test_client()
