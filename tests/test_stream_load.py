@@ -25,7 +25,7 @@ STREAMS = 50
 SAMPLES = 30
 # Median list latency under load may be at most this many times the unloaded one (on a
 # shared 2-core machine the streams' polls do cost some CPU; benchmarks/stream_load.py
-# measured about 1.3).
+# measured 1.27).
 MAX_RATIO = 8
 
 
