@@ -369,8 +369,10 @@ def test_an_older_snapshot_is_migrated_and_a_newer_one_refused(client, tmp_path)
     client.put("/__admin/snapshots/new")
     folder = tmp_path / "snapshots"
     with sqlite3.connect(folder / "old.sqlite3") as old:
-        # As saved by a server without the admin tables (the migrations before theirs).
-        for table in ("admin_journal", "admin_faults", "admin_state"):
+        # As saved by a server without the admin tables (the migrations before theirs), nor
+        # the event tables of the migration after them.
+        admin = ("admin_journal", "admin_faults", "admin_state")
+        for table in (*admin, "pipeline_events", "cluster_events"):
             old.execute(f"DROP TABLE {table}")
         old.execute(f"PRAGMA user_version = {MIGRATIONS.index(create_admin)}")
     with sqlite3.connect(folder / "new.sqlite3") as new:
