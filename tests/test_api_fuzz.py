@@ -4,6 +4,7 @@ The CRUD operations get a larger budget in test_crud_fuzz.py; this sweeps the re
 (lifecycle actions, API keys, platform routes) for 5xx answers and off-spec responses.
 """
 
+import pytest
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
@@ -28,9 +29,12 @@ DELIBERATE = {
 COVERED_ELSEWHERE = {operation_id for operation_id, _, _ in RUNS}
 
 
-def test_every_other_operation(app):  # noqa: F811
-    schema = load_schema(app)
-    client = app.test_client()
+# The sweep is split so pytest-xdist runs its parts side by side (it is the suite's longest).
+SHARDS = 4
+
+
+def operations_to_sweep(schema) -> list:
+    """The operations this module sweeps: all but CRUD (test_crud_fuzz) and the admin API."""
     swept = []
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -38,6 +42,22 @@ def test_every_other_operation(app):  # noqa: F811
             continue
         if operation.path.startswith("/__admin"):
             continue  # its fault rules break other answers on purpose: test_admin_fuzz.py
+        swept.append(operation)
+    return swept
+
+
+def test_the_sweep_reaches_lifecycle_actions_and_api_keys(app):  # noqa: F811
+    paths = {operation.path for operation in operations_to_sweep(load_schema(app))}
+    assert any(path.endswith("/start") for path in paths)
+    assert "/v0/api_keys" in paths
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_other_operation(app, shard):  # noqa: F811
+    client = app.test_client()
+    operations = operations_to_sweep(load_schema(app))[shard::SHARDS]
+    assert operations
+    for operation in operations:
         for mode in (POSITIVE, NEGATIVE):
             for name in EXISTING:
                 client.post("/v0/pipelines", json={"name": name, "program_code": ""})
@@ -63,6 +83,3 @@ def test_every_other_operation(app):  # noqa: F811
             except Unsatisfiable:
                 # Nothing to make invalid: the operation takes no input to negate.
                 assert mode is NEGATIVE
-        swept.append(operation.path)
-    assert any(path.endswith("/start") for path in swept)
-    assert "/v0/api_keys" in swept
