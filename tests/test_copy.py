@@ -9,6 +9,7 @@ from app import create_app
 from app.cli import main
 from app.storage.postgres import connection as pg
 from app.storage.sqlite import connection as lite
+from app.storage.sqlite import initialize
 from app.storage.transfer import NOT_COPIED
 from app.storage.transfer import TABLES
 from tests.conftest import DATA
@@ -96,13 +97,22 @@ def test_a_destination_with_rows_or_the_source_itself_is_refused(filled, pg_clus
     assert itself.exit_code == 1 and "the same database" in itself.output
 
 
-def test_every_table_of_the_schema_is_copied_or_deliberately_left(pg_cluster):
+def test_every_table_of_the_schema_is_copied_or_deliberately_left(pg_cluster, tmp_path):
     with contextlib.closing(pg.connect(pg_cluster.url("pipeline_store_template"))) as conn:
-        tables = {
+        on_postgres = {
             row[0]
             for row in conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                 "AND tablename <> 'pipeline_store_schema'"
             )
         }
-    assert tables == set(TABLES) | set(NOT_COPIED)
+    path = str(tmp_path / "schema.sqlite3")
+    initialize(path)
+    with contextlib.closing(lite.connect(path).conn) as conn:
+        on_sqlite = {
+            row[0]
+            for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not row[0].startswith("sqlite_")
+        }
+    for tables in (on_postgres, on_sqlite):
+        assert set(TABLES) <= tables <= set(TABLES) | set(NOT_COPIED)

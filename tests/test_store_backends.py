@@ -16,10 +16,14 @@ from app.schemas.pipelines import FIELD_SETS
 from app.storage import NameTaken
 from app.storage import StoreBusy
 from app.storage import open_app_store
+from app.storage.columns import PIPELINE_BOOL_COLUMNS
+from app.storage.columns import PIPELINE_JSON_COLUMNS
+from app.storage.interface import PipelineFilter
 from app.storage.postgres import migrations as pg_migrations
 from app.storage.postgres import schema_version as pg_schema_version
 from app.storage.postgres.connection import redact
 from app.storage.sqlite import migrations as sqlite_migrations
+from app.storage.sqlite.migrations import INTERNAL_COLUMNS
 from app.timeutil import uuid7
 from tests.conftest import BOTH_BACKENDS
 from tests.conftest import DATA
@@ -290,3 +294,45 @@ def test_an_unreachable_server_is_one_line_without_the_password(tmp_path):
                                 "PIPELINE_STORE_INSTANCE_PATH": str(tmp_path)})  # fmt: skip
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "hunter2" not in result.output
+
+
+def test_every_shown_column_moves_the_change_stamp_and_no_internal_one(store):
+    row = record("stamped")
+    with store.write():
+        store.pipelines.insert(row)
+    stored = store.pipelines.get("stamped")
+    for column, value in stored.items():
+        if column == "id":
+            continue
+        if column in INTERNAL_COLUMNS:
+            changed = 7 if column != "simulation" and column != "simulated_since" else "x"
+        elif isinstance(value, bool) or column in PIPELINE_BOOL_COLUMNS:
+            changed = not value
+        elif isinstance(value, int):
+            changed = value + 1
+        elif column in PIPELINE_JSON_COLUMNS:
+            changed = {"changed": column}
+        else:
+            changed = f"changed-{column}"
+        before = store.pipelines.change_stamp()
+        with store.write():
+            store.pipelines.update(stored["id"], {column: changed})
+        moved = store.pipelines.change_stamp() != before
+        assert moved is (column not in INTERNAL_COLUMNS), column
+
+
+def test_filters_match_prefixes_literally_and_every_tag(store):
+    for name, tags in (("a_b", ["x", "y"]), ("axb", ["x"]), ("a%", ["y"]), ("A_b", ["x", "y"])):
+        with store.write():
+            store.pipelines.insert(record(name, tags=tags))
+
+    def names(**where) -> list[str]:
+        listed = store.pipelines.render_list(("name",), PipelineFilter(**where))
+        return [p["name"] for p in json.loads(listed)]
+
+    assert names(name_prefix="a_") == ["a_b"]
+    assert names(name_prefix="a%") == ["a%"]
+    assert names(name_prefix="a") == ["a_b", "axb", "a%"]
+    assert names(tags=("x", "y")) == ["a_b", "A_b"]
+    assert names(tags=("y",), name_prefix="A") == ["A_b"]
+    assert names(tags=("X",)) == []

@@ -17,7 +17,8 @@ from app.storage.sqlite import connection as lite
 from app.storage.sqlite import ensure_schema as lite_ensure_schema
 
 # Every table of the schema, parents first (the data plane's rows reference their pipeline).
-# `meta` stays behind: it holds facts about one database file or server (health probes).
+# Left behind: `meta` holds facts about one database file or server (health probes); the
+# change stamp and SQLite's tag index are kept by triggers as the rows arrive.
 TABLES = (
     "pipelines",
     "api_keys",
@@ -27,7 +28,7 @@ TABLES = (
     "data_deltas",
     "pipeline_logs",
 )
-NOT_COPIED = ("meta",)
+NOT_COPIED = ("meta", "pipeline_changes", "pipeline_tags")
 CHUNK = 500
 
 

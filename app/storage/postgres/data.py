@@ -16,7 +16,11 @@ _JSON = ("tables", "stats")
 
 
 def _encode(values: Mapping) -> dict:
-    return {k: json.dumps(v) if k in _JSON else v for k, v in values.items()}
+    """JSON columns as text, booleans as integers (the columns are SQLite's types)."""
+    return {
+        k: json.dumps(v) if k in _JSON else int(v) if isinstance(v, bool) else v
+        for k, v in values.items()
+    }
 
 
 class PostgresDataRows:

@@ -122,6 +122,72 @@ def create_data_plane(conn: psycopg.Connection) -> None:
     run(conn, DATA_PLANE_SQL)
 
 
+# Columns of the pipelines table that no response shows; changing only these moves no stamp.
+INTERNAL_COLUMNS = frozenset({"simulated", "next_transition_at", "simulated_since", "simulation"})
+# A random 63-bit nonce per change: a restored or new database never reuses a stamp.
+NONCE = "floor(random() * 9.2e18)::bigint"
+
+
+def add_change_stamp(conn: psycopg.Connection) -> None:
+    """Version 7: a stamp that every committed change to what clients see moves (ETags)."""
+    run(
+        conn,
+        f"""
+        CREATE TABLE pipeline_changes (
+            id integer PRIMARY KEY CHECK (id = 1), counter bigint NOT NULL, nonce bigint NOT NULL
+        );
+        INSERT INTO pipeline_changes VALUES (1, 0, {NONCE})
+        """,
+    )
+    # One statement (its body has semicolons of its own).
+    conn.execute(
+        "CREATE FUNCTION pipeline_changes_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"UPDATE pipeline_changes SET counter = counter + 1, nonce = {NONCE}; RETURN NULL; END $$"
+    )
+    create_change_triggers(conn)
+
+
+def add_tag_index(conn: psycopg.Connection) -> None:
+    """Version 8: an index for `GET /v0/pipelines?tag=`, and one for `?name=` prefixes.
+
+    SQLite keeps a table of tags in step by triggers; Postgres indexes the JSON column itself
+    (GIN over `tags::jsonb`, queried with `@>`), so there is nothing to keep in step.
+    text_pattern_ops lets `name LIKE 'prefix%'` use an index whatever the collation.
+    """
+    run(
+        conn,
+        """
+        CREATE INDEX pipelines_tags ON pipelines USING gin ((tags::jsonb) jsonb_path_ops);
+        CREATE INDEX pipelines_name_prefix ON pipelines (name text_pattern_ops)
+        """,
+    )
+
+
+def create_change_triggers(conn: psycopg.Connection) -> None:
+    """(Re)create the triggers moving the change stamp; call again after adding a column."""
+    visible = [
+        row[0]
+        for row in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'pipelines' "
+            "AND table_schema = current_schema() ORDER BY ordinal_position"
+        )
+        if row[0] not in INTERNAL_COLUMNS
+    ]
+    old = ", ".join(f"OLD.{column}" for column in visible)
+    new = ", ".join(f"NEW.{column}" for column in visible)
+    for event, condition in (
+        ("INSERT", ""),
+        ("DELETE", ""),
+        ("UPDATE", f" WHEN (ROW({old}) IS DISTINCT FROM ROW({new}))"),
+    ):
+        name = f"pipeline_changes_{event.lower()}"
+        conn.execute(f"DROP TRIGGER IF EXISTS {name} ON pipelines")
+        conn.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON pipelines FOR EACH ROW{condition} "
+            "EXECUTE FUNCTION pipeline_changes_bump()"
+        )
+
+
 # Append-only, step for step the list in app/storage/sqlite/migrations.py (a test checks).
 MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     create_pipelines,
@@ -130,6 +196,8 @@ MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     add_simulation_state,
     create_meta,
     create_data_plane,
+    add_change_stamp,
+    add_tag_index,
 ]
 
 

@@ -7,6 +7,7 @@ Python joins the rows into the array, as on SQLite; no per-row Python work.
 """
 
 import functools
+import json
 from collections.abc import Sequence
 
 import psycopg
@@ -18,6 +19,8 @@ from app.storage.columns import PIPELINE_JSON_COLUMNS
 from app.storage.columns import decode_row
 from app.storage.columns import encode
 from app.storage.errors import NameTaken
+from app.storage.interface import EVERY_PIPELINE
+from app.storage.interface import PipelineFilter
 
 # Byte order, as on SQLite, whatever the database's collation.
 BY_ID = 'ORDER BY p.id COLLATE "C"'
@@ -63,16 +66,53 @@ def rendering_sql(fields: tuple[str, ...]) -> str:
     return f"SELECT {rendered} FROM pipelines p {joins}"
 
 
+def stored(column: str, value):
+    """Encode a value for its column; booleans become integers, as SQLite stores them."""
+    value = encode(column, value)
+    return int(value) if isinstance(value, bool) else value
+
+
+def list_query(fields: Sequence[str], where: PipelineFilter) -> tuple[str, dict]:
+    """Return the SQL and named parameters listing what `where` selects, by id."""
+    conditions, parameters = [], {}
+    if where.tags:
+        # Every tag: containment on the GIN index over tags::jsonb (migration 8).
+        conditions.append("p.tags::jsonb @> %(tags)s::jsonb")
+        parameters["tags"] = json.dumps(list(dict.fromkeys(where.tags)))
+    if where.name_prefix:
+        # LIKE on the text_pattern_ops index; the prefix's own wildcards are escaped.
+        conditions.append("p.name LIKE %(pattern)s")
+        escaped = where.name_prefix.replace("\\", "\\\\")
+        escaped = escaped.replace("%", "\\%").replace("_", "\\_")
+        parameters["pattern"] = escaped + "%"
+    filters = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return f"{rendering_sql(tuple(fields))}{filters} {BY_ID}", parameters
+
+
 class PostgresPipelineRows:
     """Pipelines in one Postgres database; callers hold the transaction for writes."""
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
 
-    def render_list(self, fields: Sequence[str]) -> str:
-        """Return every row rendered with `fields`, ordered by id (creation order)."""
-        rows = self.conn.execute(f"{rendering_sql(tuple(fields))} {BY_ID}")
+    def render_list(self, fields: Sequence[str], where: PipelineFilter = EVERY_PIPELINE) -> str:
+        """Return the rows `where` selects rendered with `fields`, in id (creation) order."""
+        rows = self.conn.execute(*list_query(fields, where))
         return "[" + ",".join(row[0] for row in rows) + "]"
+
+    def stamp_and_due(self, now_micros: int) -> tuple[str, bool]:
+        """Return the change stamp and whether a transition is due, in one statement."""
+        counter, nonce, due = self.conn.execute(
+            "SELECT counter, nonce, EXISTS (SELECT 1 FROM pipelines "
+            "WHERE next_transition_at <= %s) FROM pipeline_changes",
+            [now_micros],
+        ).fetchone()
+        return f"{counter}.{nonce}", due
+
+    def change_stamp(self) -> str:
+        """Return the change counter and its random nonce (moved by triggers; see migrations)."""
+        counter, nonce = self.conn.execute("SELECT counter, nonce FROM pipeline_changes").fetchone()
+        return f"{counter}.{nonce}"
 
     def render_one(self, name: str, fields: Sequence[str]) -> str | None:
         """Return one row rendered with `fields`, or None if the name is unknown."""
@@ -103,7 +143,7 @@ class PostgresPipelineRows:
 
     def insert(self, record: dict) -> None:
         """Insert a complete record; a taken name raises NameTaken."""
-        values = {column: encode(column, v) for column, v in record.items()}
+        values = {column: stored(column, v) for column, v in record.items()}
         columns = ", ".join(values)
         marks = ", ".join(["%s"] * len(values))
         # ON CONFLICT rather than catching the violation: an error would abort the whole
@@ -128,7 +168,7 @@ class PostgresPipelineRows:
         ):
             # Writers hold the advisory write lock, so nobody takes the name before the UPDATE.
             raise NameTaken()
-        values = {column: encode(column, v) for column, v in columns.items()}
+        values = {column: stored(column, v) for column, v in columns.items()}
         assignments = ", ".join(f"{column} = %s" for column in values)
         try:
             self.conn.execute(
