@@ -24,7 +24,6 @@ from app.pipelines.importer import InvalidRecord
 from app.pipelines.importer import import_pipelines
 from app.pipelines.reads import export_pipelines
 from app.settings_schema import SettingsError
-from app.storage import transfer
 
 
 @click.command("init-db")
@@ -70,6 +69,8 @@ def copy_command(source, destination):
     Each is a SQLite file path or a postgresql:// URL (SQLite to Postgres, or back). Ids,
     timestamps and counters are kept; DESTINATION's schema is created first.
     """
+    from app.storage import transfer  # the Postgres driver, only for this command
+
     try:
         copied = transfer.copy_database(source, destination)
     except storage.StorageError as exc:

@@ -72,7 +72,9 @@ class Cluster:
 
     def __init__(self):
         self.bin = bin_dir()
-        self.folder = tempfile.mkdtemp(prefix="pipeline-store-pg-")
+        # As root the folder goes to /tmp: the `postgres` user cannot enter root's TMPDIR.
+        parent = "/tmp" if os.geteuid() == 0 else None
+        self.folder = tempfile.mkdtemp(prefix="pipeline-store-pg-", dir=parent)
         self.data = os.path.join(self.folder, "data")
         self.port = 0
         self.as_user = []

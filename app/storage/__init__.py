@@ -7,20 +7,19 @@ the worker's pool) on first use; any transaction left open is rolled back when t
 """
 
 import os
+import sys
 
 from flask import current_app
 from flask import g
 
-from app.storage import postgres
 from app.storage.errors import NameTaken
 from app.storage.errors import SchemaMismatch
 from app.storage.errors import StorageError
 from app.storage.errors import StoreBusy
 from app.storage.errors import StoreUnavailable
 from app.storage.interface import Store
-from app.storage.postgres import connection as pg_connection
-from app.storage.postgres.connection import redact
-from app.storage.postgres.pool import PostgresPool
+from app.storage.locations import is_postgres_url
+from app.storage.locations import redact
 from app.storage.sqlite import ensure_schema
 from app.storage.sqlite import initialize
 from app.storage.sqlite import open_store
@@ -59,7 +58,7 @@ POSTGRES_POOL_SIZE = 16
 
 def uses_postgres(app) -> bool:
     """Whether the DATABASE setting is a Postgres URL rather than a SQLite file."""
-    return pg_connection.is_url(app.config["DATABASE"])
+    return is_postgres_url(app.config["DATABASE"])
 
 
 def database_path(app) -> str:
@@ -93,7 +92,10 @@ def get_store() -> Store:
 
 def translate(exc: BaseException) -> StorageError | None:
     """Return the storage error a driver exception (either backend's) stands for, or None."""
-    return sqlite_translate(exc) or pg_connection.translate(exc)
+    # The Postgres driver is imported only by an app that uses it (a SQLite install never
+    # loads it): an exception of a driver that was never loaded needs no translation.
+    postgres = sys.modules.get("app.storage.postgres.connection")
+    return sqlite_translate(exc) or (postgres.translate(exc) if postgres else None)
 
 
 def check_health() -> str | None:
@@ -116,9 +118,8 @@ def release_store(_exc=None) -> None:
 
 def close_pool(app) -> None:
     """Close the app's Postgres connections, if it has any (scripts, benchmarks)."""
-    pool = app.extensions.get(POOL)
-    if isinstance(pool, PostgresPool):
-        pool.close()
+    if uses_postgres(app) and POOL in app.extensions:
+        app.extensions[POOL].close()
 
 
 def prepare(app) -> int:
@@ -128,7 +129,9 @@ def prepare(app) -> int:
     if the schema is behind (`serve` and `init-db` migrate before any worker starts).
     """
     if uses_postgres(app):
-        return postgres.ensure_schema(database_path(app), app.config["BUSY_TIMEOUT_MS"])
+        from app.storage.postgres import ensure_schema as ensure_postgres_schema
+
+        return ensure_postgres_schema(database_path(app), app.config["BUSY_TIMEOUT_MS"])
     path = database_path(app)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     repair_file_modes(path)
@@ -150,6 +153,8 @@ def init_app(app) -> None:
     """Prepare the database and release each request's store when the request ends."""
     prepare(app)
     if uses_postgres(app):
+        from app.storage.postgres.pool import PostgresPool
+
         busy = app.config["BUSY_TIMEOUT_MS"]
         app.extensions[POOL] = PostgresPool(database_path(app), busy, POSTGRES_POOL_SIZE)
     else:

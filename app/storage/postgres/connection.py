@@ -12,7 +12,6 @@ Reads never take the lock: they run on a REPEATABLE READ snapshot.
 """
 
 import contextlib
-import re
 from collections.abc import Iterator
 
 import psycopg
@@ -23,6 +22,8 @@ from psycopg.pq import TransactionStatus
 from app.storage.errors import StorageError
 from app.storage.errors import StoreBusy
 from app.storage.errors import StoreUnavailable
+from app.storage.locations import is_postgres_url
+from app.storage.locations import redact  # noqa: F401  (re-exported for the backend)
 
 # Advisory lock keys (any two fixed bigints): one install per database.
 WRITE_LOCK = 0x7069706573746F72  # "pipestor"
@@ -40,17 +41,7 @@ UNAVAILABLE_ERRORS = (
     pg_errors.InsufficientResources,
     pg_errors.InsufficientPrivilege,
 )
-URL_PREFIXES = ("postgresql://", "postgres://")
-
-
-def is_url(database: str) -> bool:
-    """Tell whether the DATABASE setting names a Postgres server."""
-    return database.startswith(URL_PREFIXES)
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+is_url = is_postgres_url
 
 
 def connect(url: str, **kwargs) -> psycopg.Connection:
