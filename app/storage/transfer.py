@@ -28,7 +28,15 @@ TABLES = (
     "data_deltas",
     "pipeline_logs",
 )
-NOT_COPIED = ("meta", "pipeline_changes", "pipeline_tags")
+NOT_COPIED = (
+    "meta",
+    "pipeline_changes",
+    "pipeline_tags",
+    # The admin API's fault rules, journal and clock belong to the running server.
+    "admin_state",
+    "admin_faults",
+    "admin_journal",
+)
 CHUNK = 500
 
 

@@ -12,6 +12,7 @@ import psycopg_pool
 
 from app.storage.errors import SchemaMismatch
 from app.storage.errors import StoreUnavailable
+from app.storage.postgres.admin import PostgresAdminRows
 from app.storage.postgres.api_keys import PostgresApiKeyRows
 from app.storage.postgres.connection import MIGRATE_LOCK
 from app.storage.postgres.connection import connect
@@ -49,6 +50,7 @@ class PostgresStore:
         self.api_keys = PostgresApiKeyRows(conn)
         self.data = PostgresDataRows(conn)
         self.logs = PostgresLogRows(conn)
+        self.admin = PostgresAdminRows(conn, busy_timeout_ms)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:
