@@ -24,14 +24,13 @@ from app.storage.interface import PipelineFilter
 
 # Byte order, as on SQLite, whatever the database's collation.
 BY_ID = 'ORDER BY p.id COLLATE "C"'
-# Output fields that are not stored columns, as SQL producing `,"key":value` or ''.
+# Output fields that are not stored columns: (when the field is present, its JSON value).
 # `connectors` is the connector_stats the runtime last reported, present only when it did;
 # `c.stats` is parsed once a row (see rendering_sql).
 COMPUTED_SQL = {
     "connectors": (
-        "CASE WHEN json_typeof(c.stats) = 'object' "
-        'THEN \',"connectors":{"num_errors":\' || '
-        "coalesce(c.stats -> 'num_errors', '0'::json)::text || '}' ELSE '' END"
+        "json_typeof(c.stats) = 'object'",
+        "('{\"num_errors\":' || coalesce(c.stats -> 'num_errors', '0'::json)::text || '}')::json",
     ),
 }
 STATS_SQL = (
@@ -55,14 +54,16 @@ def rendering_sql(fields: tuple[str, ...]) -> str:
     # Cached: the text is a pure function of the field tuple (a handful of field sets).
     stored = [name for name in fields if name not in COMPUTED_SQL]
     computed = [name for name in fields if name in COMPUTED_SQL]
-    assert fields[: len(stored)] == tuple(stored), "computed fields come last"
-    rendered = "row_to_json(r)::text"
-    if computed:
-        # Drop the closing brace, append each `,"key":value` (or nothing), close again.
-        extra = " || ".join(COMPUTED_SQL[name] for name in computed)
-        rendered = f"left({rendered}, -1) || {extra} || '}}'"
+    assert fields[: len(stored)] == tuple(stored) and len(computed) <= 1, fields
     columns = ", ".join(column_sql(name) for name in stored)
-    joins = f"CROSS JOIN LATERAL (SELECT {columns}) r" + (f" {STATS_SQL}" if computed else "")
+    joins = f"CROSS JOIN LATERAL (SELECT {columns}) r"
+    if not computed:
+        return f"SELECT row_to_json(r)::text FROM pipelines p {joins}"
+    # A row with the computed field and one without; each row renders only the one it needs.
+    (name,) = computed
+    present, value = COMPUTED_SQL[name]
+    joins += f" {STATS_SQL} CROSS JOIN LATERAL (SELECT {columns}, {value} AS {name}) rc"
+    rendered = f"CASE WHEN {present} THEN row_to_json(rc)::text ELSE row_to_json(r)::text END"
     return f"SELECT {rendered} FROM pipelines p {joins}"
 
 
