@@ -336,3 +336,21 @@ def test_filters_match_prefixes_literally_and_every_tag(store):
     assert names(tags=("x", "y")) == ["a_b", "A_b"]
     assert names(tags=("y",), name_prefix="A") == ["A_b"]
     assert names(tags=("X",)) == []
+
+
+def test_event_rows_keep_the_newest_and_go_with_their_pipeline(store):
+    row = record("evented")
+    with store.write():
+        store.pipelines.insert(row)
+        for index in range(4):
+            store.events.add_pipeline_event(row["id"], f"e{index}", 10 + index, {"n": index}, 3)
+            store.events.add_cluster_event(f"c{index}", 10 + index, {"c": index}, 2)
+    assert store.events.pipeline_events(row["id"]) == [{"n": 3}, {"n": 2}, {"n": 1}]
+    assert store.events.pipeline_events(row["id"], limit=1) == [{"n": 3}]
+    assert store.events.pipeline_event(row["id"], "e2") == {"n": 2}
+    assert store.events.pipeline_event(row["id"], "e0") is None  # beyond the newest 3
+    assert store.events.cluster_events() == [{"c": 3}, {"c": 2}]
+    assert store.events.cluster_event("c3") == {"c": 3} and store.events.cluster_event("c1") is None
+    with store.write():
+        store.pipelines.delete(row["id"])
+    assert store.events.pipeline_events(row["id"]) == []

@@ -27,6 +27,8 @@ TABLES = (
     "data_checkpoints",
     "data_deltas",
     "pipeline_logs",
+    "pipeline_events",
+    "cluster_events",
 )
 NOT_COPIED = (
     "meta",

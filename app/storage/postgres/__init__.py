@@ -22,6 +22,7 @@ from app.storage.postgres.connection import redact
 from app.storage.postgres.connection import transaction
 from app.storage.postgres.connection import translated
 from app.storage.postgres.data import PostgresDataRows
+from app.storage.postgres.events import PostgresEventRows
 from app.storage.postgres.logs import PostgresLogRows
 from app.storage.postgres.migrations import MIGRATIONS
 from app.storage.postgres.migrations import current_version
@@ -51,6 +52,7 @@ class PostgresStore:
         self.data = PostgresDataRows(conn)
         self.logs = PostgresLogRows(conn)
         self.admin = PostgresAdminRows(conn, busy_timeout_ms)
+        self.events = PostgresEventRows(conn)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:

@@ -234,6 +234,29 @@ def create_admin(conn: psycopg.Connection) -> None:
     run(conn, ADMIN_SQL.format(nonce=NONCE))
 
 
+EVENTS_SQL = """
+CREATE TABLE pipeline_events (
+    pipeline_id text NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    event_id text NOT NULL,
+    recorded_micros bigint NOT NULL,
+    body text NOT NULL,
+    PRIMARY KEY (pipeline_id, event_id)
+);
+CREATE INDEX pipeline_events_order ON pipeline_events (pipeline_id, recorded_micros, event_id);
+CREATE TABLE cluster_events (
+    event_id text PRIMARY KEY,
+    recorded_micros bigint NOT NULL,
+    body text NOT NULL
+);
+CREATE INDEX cluster_events_order ON cluster_events (recorded_micros, event_id)
+"""
+
+
+def create_events(conn: psycopg.Connection) -> None:
+    """Version 10: pipeline and cluster monitor events (compiler-and-events.md §6)."""
+    run(conn, EVENTS_SQL)
+
+
 # Append-only, step for step the list in app/storage/sqlite/migrations.py (a test checks).
 MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     create_pipelines,
@@ -245,6 +268,7 @@ MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     add_change_stamp,
     add_tag_index,
     create_admin,
+    create_events,
 ]
 
 
