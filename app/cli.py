@@ -1,4 +1,5 @@
-"""Command line: `pipeline-store init-db|import|export|serve|openapi|api-key|token|reset|snapshot`.
+"""Command line: `pipeline-store init-db|import|export|copy|serve|openapi|api-key|token|reset|
+snapshot`.
 
 `pipeline-store` is a click group of its own (no Flask options such as `-e/--env-file`); the
 same commands are registered on the app's Flask CLI too, so `flask --app app ...` works.
@@ -30,9 +31,7 @@ from app.settings_schema import SettingsError
 def init_db_command():
     """Create or upgrade the database (idempotent, never destructive)."""
     version = verify(current_app)
-    click.echo(
-        f"Database ready at {storage.database_path(current_app)} (schema version {version})."
-    )
+    click.echo(f"Database ready at {storage.describe(current_app)} (schema version {version}).")
 
 
 @click.command("import")
@@ -59,6 +58,25 @@ def export_command(file):
     # The same state a client would see now: due simulated transitions are applied first.
     json.dump(export_pipelines(domain()), file, indent=2, ensure_ascii=False)
     file.write("\n")
+
+
+@click.command("copy")
+@click.argument("source")
+@click.argument("destination")
+def copy_command(source, destination):
+    """Copy every pipeline, key and data row from SOURCE into the empty DESTINATION.
+
+    Each is a SQLite file path or a postgresql:// URL (SQLite to Postgres, or back). Ids,
+    timestamps and counters are kept; DESTINATION's schema is created first.
+    """
+    from app.storage import transfer  # the Postgres driver, only for this command
+
+    try:
+        copied = transfer.copy_database(source, destination)
+    except storage.StorageError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = ", ".join(f"{count} {table}" for table, count in copied.items())
+    click.echo(f"Copied into {storage.redact(destination)}: {rows}.")
 
 
 @click.command("serve")
@@ -110,6 +128,7 @@ COMMANDS = (
     init_db_command,
     import_command,
     export_command,
+    copy_command,
     serve_command,
     *auth_cli.COMMANDS,
     *admin_cli.COMMANDS,

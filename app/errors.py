@@ -1036,6 +1036,16 @@ class InvalidSnapshotName(ApiError):
     fields = ("name",)
 
 
+class SnapshotsUnavailable(ApiError):
+    """Snapshots are files of SQLite's online backup; a Postgres store has its own backups."""
+
+    status = 501
+    template = (
+        "Snapshots need the SQLite backend; on Postgres use the server's own backups "
+        "(pg_dump, or the provider's snapshots)"
+    )
+
+
 class SnapshotTooNew(ApiError):
     """The snapshot was saved by a newer pipeline-store (a higher schema version)."""
 

@@ -16,8 +16,9 @@ JSON = {"Content-Type": "application/json"}
 class DataApi:
     """An app on a temporary database with shortcuts for the data plane routes."""
 
-    def __init__(self, tmp_path, **settings):
-        self.database = str(tmp_path / "pipelines.sqlite3")
+    def __init__(self, tmp_path, database: str | None = None, **settings):
+        """`database` is a DATABASE setting (the `database` fixture); default a file in tmp_path."""
+        self.database = database or str(tmp_path / "pipelines.sqlite3")
         self.app = create_app(
             {"TESTING": True, "DATABASE": self.database, "SECRET_KEY": "test", **FAST, **settings}
         )

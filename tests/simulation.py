@@ -78,12 +78,13 @@ class Clock:
 class Simulation:
     """An app on a temporary database whose clock the test sets, plus API shortcuts."""
 
-    def __init__(self, tmp_path, **settings):
+    def __init__(self, tmp_path, database: str | None = None, **settings):
+        """`database` is a DATABASE setting (the `database` fixture); default a file in tmp_path."""
         self.clock = Clock()
         self.app = create_app(
             {
                 "TESTING": True,
-                "DATABASE": str(tmp_path / "pipelines.sqlite3"),
+                "DATABASE": database or str(tmp_path / "pipelines.sqlite3"),
                 "SECRET_KEY": "test",
                 "CLOCK": self.clock,
                 **TIMING,

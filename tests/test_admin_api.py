@@ -1,5 +1,6 @@
 """The admin API through the test client: reset, faults, clock, journal, snapshots, auth."""
 
+import contextlib
 import sqlite3
 import time
 from datetime import timedelta
@@ -11,10 +12,12 @@ from app import create_app
 from app.auth.tokens import issue_token
 from app.storage import POOL
 from app.storage import database_path
+from app.storage import open_app_store
 from app.storage.sqlite.migrations import MIGRATIONS
 from app.storage.sqlite.migrations import create_admin
 from app.timeutil import format_timestamp
 from app.timeutil import parse_timestamp
+from tests.conftest import BOTH_BACKENDS
 from tests.simulation import PROGRAM
 from tests.simulation import TIMING
 
@@ -22,12 +25,12 @@ SECRET = "admin-tests-secret-of-at-least-32-bytes"
 JWT_SECRET = "admin-tests-jwt-secret-of-at-least-32-bytes"
 
 
-def make_app(tmp_path, **settings):
+def make_app(tmp_path, database=None, **settings):
     """An app on a fresh database, with the simulation's test timings and no CLOCK hook."""
     return create_app(
         {
             "TESTING": True,
-            "DATABASE": str(tmp_path / "pipelines.sqlite3"),
+            "DATABASE": database or str(tmp_path / "pipelines.sqlite3"),
             "SECRET_KEY": SECRET,
             **settings,
         }
@@ -35,8 +38,8 @@ def make_app(tmp_path, **settings):
 
 
 @pytest.fixture
-def client(tmp_path):
-    return make_app(tmp_path, SIMULATION_SCALE=0).test_client()
+def client(tmp_path, database):
+    return make_app(tmp_path, database, SIMULATION_SCALE=0).test_client()
 
 
 def create(client, name, tags=(), program=""):
@@ -44,6 +47,13 @@ def create(client, name, tags=(), program=""):
         "/v0/pipelines", json={"name": name, "program_code": program, "tags": list(tags)}
     )
     assert response.status_code == 201, response.get_json()
+
+
+def count(client, table: str) -> int:
+    """Rows of a table, read on a store of its own (either backend)."""
+    with contextlib.closing(open_app_store(client.application)) as store:
+        driver = store.conn if hasattr(store, "conn") else store.db
+        return driver.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def names(client):
@@ -62,14 +72,14 @@ def test_the_admin_api_has_its_own_tag_in_the_document(client):
     assert "admin" in {tag["name"] for tag in spec["tags"]}
 
 
-def test_reset_deletes_every_pipeline_and_its_data_and_keeps_api_keys(client, tmp_path):
+@BOTH_BACKENDS
+def test_reset_deletes_every_pipeline_and_its_data_and_keeps_api_keys(client):
     create(client, "a1")
     client.post("/v0/pipelines/a1/start", headers={"Content-Type": "application/json"})
     assert client.get("/v0/pipelines/a1").get_json()["deployment_status"] == "Running"
     create(client, "b1")
     assert client.post("/v0/api_keys", json={"name": "k1", "role": "write"}).status_code == 201
-    database = sqlite3.connect(tmp_path / "pipelines.sqlite3")
-    assert database.execute("SELECT count(*) FROM pipeline_logs").fetchone()[0] > 0
+    assert count(client, "pipeline_logs") > 0
 
     answer = client.post("/__admin/reset", json={})
 
@@ -77,13 +87,14 @@ def test_reset_deletes_every_pipeline_and_its_data_and_keeps_api_keys(client, tm
     assert answer.get_json() == {"pipelines_deleted": 2, "api_keys_deleted": 0, "admin_state": True}
     assert names(client) == []
     for table in ("data_state", "pipeline_logs", "data_batches"):
-        assert database.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+        assert count(client, table) == 0, table
     assert [key["name"] for key in client.get("/v0/api_keys").get_json()] == ["k1"]
     dropped = client.post("/__admin/reset", json={"drop_api_keys": True}).get_json()
     assert dropped["api_keys_deleted"] == 1
     assert client.get("/v0/api_keys").get_json() == []
 
 
+@BOTH_BACKENDS
 def test_reset_by_prefix_and_tag_deletes_only_those(client):
     create(client, "team-a-1", tags=["ci"])
     create(client, "team-a-2")
@@ -103,6 +114,7 @@ def test_reset_by_prefix_and_tag_deletes_only_those(client):
     assert names(client) == ["team-a-2"]
 
 
+@BOTH_BACKENDS
 def test_a_counted_503_answers_twice_with_retry_after_then_clears(client):
     create(client, "p1")
     rule = client.post(
@@ -151,6 +163,7 @@ def test_a_rule_answers_in_upstreams_shape_for_its_method_only(client):
     assert client.get("/v0/pipelines/p1").status_code == 200
 
 
+@BOTH_BACKENDS
 def test_rules_expire_and_can_be_deleted(client):
     short = client.post(
         "/__admin/faults", json={"path": "/v0/pipelines", "status": 429, "duration_seconds": 0.05}
@@ -195,6 +208,7 @@ def test_a_rule_that_cannot_work_is_refused(client, body):
     assert client.get("/__admin/faults").get_json() == []
 
 
+@BOTH_BACKENDS
 def test_freeze_advance_resume_move_the_shared_clock(client):
     frozen = client.post("/__admin/clock/freeze").get_json()
     assert frozen["frozen"] is True
@@ -253,8 +267,9 @@ def test_a_provisioning_timeout_is_reached_by_advancing(tmp_path):
     assert stopped["deployment_error"]["error_code"] == "AutomatonProvisioningTimeout"
 
 
-def test_the_journal_keeps_the_last_requests_without_secrets(tmp_path):
-    client = make_app(tmp_path, AUTH="bearer", ADMIN_API="on").test_client()
+@BOTH_BACKENDS
+def test_the_journal_keeps_the_last_requests_without_secrets(tmp_path, database):
+    client = make_app(tmp_path, database, AUTH="bearer", ADMIN_API="on").test_client()
     admin = {"Authorization": f"Bearer {issue_token(SECRET, 'admin', 600)}"}
     assert client.get("/__admin/journal", headers=admin).get_json() == []  # off by default
     key = client.post("/v0/api_keys", json={"name": "k", "role": "write"}, headers=admin)
@@ -452,3 +467,16 @@ def test_a_hostile_page_cannot_drive_the_admin_api(client):
     assert (posted.status_code, rebound.status_code) == (403, 403)
     assert posted.get_json()["error_code"] == "OriginNotAllowed"
     assert names(client) == ["precious"]
+
+
+def test_snapshots_are_refused_on_postgres(pg_cluster, pg_pools, tmp_path):
+    client = make_app(tmp_path, pg_cluster.emptied_database()).test_client()
+    for method, path in (
+        ("PUT", "/__admin/snapshots/one"),
+        ("GET", "/__admin/snapshots"),
+        ("POST", "/__admin/snapshots/one/restore"),
+    ):
+        refused = client.open(path, method=method)
+        assert refused.status_code == 501, refused.get_json()
+        assert refused.get_json()["error_code"] == "SnapshotsUnavailable"
+    assert not list(tmp_path.iterdir())  # no folder named after the URL

@@ -6,10 +6,12 @@ import uuid
 import pytest
 
 from app import create_app
+from tests.conftest import BOTH_BACKENDS
 
 KEY_PATTERN = r"apikey:[A-Za-z0-9]{128}"
 
 
+@BOTH_BACKENDS
 def test_create_list_get_delete(client):
     created = client.post("/v0/api_keys", json={"name": "ci-key", "role": "write"})
     assert created.status_code == 201
@@ -34,6 +36,7 @@ def test_create_list_get_delete(client):
     assert client.get("/v0/api_keys").get_json() == []
 
 
+@BOTH_BACKENDS
 @pytest.mark.parametrize("method", ["get", "delete"])
 def test_unknown_key(client, method):
     response = client.open("/v0/api_keys/nobody", method=method.upper())
@@ -51,6 +54,7 @@ def test_role_defaults_to_read(client, body):
     assert client.get("/v0/api_keys/r").get_json()[0]["role"] == "read"
 
 
+@BOTH_BACKENDS
 def test_duplicate_name(client):
     assert client.post("/v0/api_keys", json={"name": "same"}).status_code == 201
     again = client.post("/v0/api_keys", json={"name": "same", "role": "write"})
@@ -137,6 +141,7 @@ def test_bad_bodies(client, body, fragment):
     assert fragment in response.get_json()["message"]
 
 
+@BOTH_BACKENDS
 def test_cli_create_list_delete(app, runner, client):
     created = runner.invoke(args=["api-key", "create", "ops", "--role", "write"])
     assert created.exit_code == 0, created.output

@@ -12,6 +12,7 @@ from app.auth.roles import required_role
 from app.auth.tokens import issue_token
 from app.auth.tokens import parse_duration
 from app.settings_schema import SettingsError
+from tests.conftest import BOTH_BACKENDS
 
 SECRET = "auth-tests-secret-of-at-least-32-bytes"
 HTTP_METHODS = {"get", "put", "post", "patch", "delete"}
@@ -37,12 +38,12 @@ def spec_minimum(method: str, path: str) -> str:
 
 
 @pytest.fixture
-def bearer_app(tmp_path):
+def bearer_app(database):
     """An app with AUTH=bearer on a fresh database."""
     return create_app(
         {
             "TESTING": True,
-            "DATABASE": str(tmp_path / "auth.sqlite3"),
+            "DATABASE": database,
             "SECRET_KEY": SECRET,
             "AUTH": "bearer",
         }
@@ -82,6 +83,7 @@ def call(client, method: str, path: str, headers: dict | None = None):
     return client.open(path, method=method.upper(), **kwargs)
 
 
+@BOTH_BACKENDS
 def test_every_operation_requires_a_valid_credential(bearer_client):
     walked = list(operations(bearer_client))
     assert len(walked) >= 10
@@ -98,6 +100,7 @@ def test_every_operation_requires_a_valid_credential(bearer_client):
             assert response.get_json()["error_code"] == "AuthenticationFailed"
 
 
+@BOTH_BACKENDS
 def test_read_and_write_keys_get_what_the_spec_allows(bearer_app, bearer_client):
     reader = bearer(mint(bearer_app, "reader", "read"))
     writer = bearer(mint(bearer_app, "writer", "write"))
@@ -137,6 +140,7 @@ def test_app_table_matches_the_spec_on_routes_not_yet_built():
     assert required_role("POST", "/v0/tenants") == "owner"
 
 
+@BOTH_BACKENDS
 def test_unknown_routes_authenticate_first(bearer_app, bearer_client):
     assert bearer_client.get("/v0/nowhere").status_code == 401
     reader = bearer(mint(bearer_app, "reader", "read"))
@@ -163,14 +167,14 @@ def test_mode_none_ignores_headers(client):
     assert client.get("/v0/pipelines", headers={"Authorization": "garbage"}).status_code == 200
 
 
-def test_database_holds_only_the_hash(bearer_app, bearer_client, tmp_path):
+def test_database_holds_only_the_hash(bearer_app, bearer_client, database):
     key = mint(bearer_app, "first", "write")
     created = bearer_client.post("/v0/api_keys", json={"name": "second"}, headers=bearer(key))
     assert created.status_code == 201
     keys = [key, created.get_json()["api_key"]]
     assert all(re.fullmatch(r"apikey:[A-Za-z0-9]{128}", k) for k in keys)
 
-    conn = sqlite3.connect(tmp_path / "auth.sqlite3")
+    conn = sqlite3.connect(database)
     rows = conn.execute("SELECT name, hash, role FROM api_keys ORDER BY id").fetchall()
     dump = "\n".join(conn.iterdump())
     for k in keys:
@@ -193,6 +197,7 @@ def test_database_holds_only_the_hash(bearer_app, bearer_client, tmp_path):
     assert bearer_client.get("/v0/config", headers=bearer(key)).status_code == 401
 
 
+@BOTH_BACKENDS
 def test_deleted_key_stops_working(bearer_app, bearer_client):
     admin = bearer(mint(bearer_app, "admin", "write"))
     doomed = bearer_client.post("/v0/api_keys", json={"name": "doomed"}, headers=admin).json
@@ -201,6 +206,7 @@ def test_deleted_key_stops_working(bearer_app, bearer_client):
     assert bearer_client.get("/v0/config", headers=bearer(doomed["api_key"])).status_code == 401
 
 
+@BOTH_BACKENDS
 def test_self_issued_token_from_the_cli(bearer_app, bearer_client):
     result = bearer_app.test_cli_runner().invoke(
         args=["token", "create", "--role", "read", "--expires-in", "7d"]

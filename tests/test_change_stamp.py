@@ -3,15 +3,16 @@
 import pytest
 
 from app.storage import get_store
-from app.storage.sqlite import open_store
+from app.storage import open_app_store
 from app.storage.sqlite.migrations import INTERNAL_COLUMNS
+from tests.conftest import BOTH_BACKENDS
 from tests.simulation import Simulation
 
 
 @pytest.fixture
-def sim(tmp_path):
+def sim(tmp_path, database):
     """An app holding one pipeline p1."""
-    simulation = Simulation(tmp_path, SIMULATION_SCALE=0)
+    simulation = Simulation(tmp_path, database, SIMULATION_SCALE=0)
     simulation.create("p1")
     return simulation
 
@@ -32,6 +33,7 @@ def test_the_update_trigger_watches_every_shown_column(sim):
         assert f"OLD.{column} " not in trigger, column
 
 
+@BOTH_BACKENDS
 def test_only_changes_clients_can_see_move_the_stamp(sim):
     with sim.app.app_context():
         store = get_store()
@@ -63,9 +65,9 @@ def test_a_new_database_never_repeats_a_stamp(tmp_path):
     assert {stamp.split(".")[0] for stamp in stamps} == {"0"}
 
 
-def test_a_snapshot_reads_one_state(sim, tmp_path):
-    path = str(tmp_path / "pipelines.sqlite3")
-    reader, writer = open_store(path), open_store(path)
+@BOTH_BACKENDS
+def test_a_snapshot_reads_one_state(sim):
+    reader, writer = open_app_store(sim.app), open_app_store(sim.app)
     try:
         record = writer.pipelines.get("p1")
         with reader.read():

@@ -5,7 +5,10 @@ import pytest
 from app.dataplane_service import deltas
 from app.dataplane_service import loading
 from app.http.context import domain
+from tests.conftest import BOTH_BACKENDS
 from tests.dataplane_api import DataApi
+
+pytestmark = BOTH_BACKENDS
 
 PROGRAM = """
 CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT);
@@ -15,8 +18,8 @@ CREATE MATERIALIZED VIEW total AS SELECT SUM(v) AS s FROM t;
 
 
 @pytest.fixture
-def api(tmp_path):
-    api = DataApi(tmp_path)
+def api(tmp_path, database):
+    api = DataApi(tmp_path, database)
     api.running("p", PROGRAM)
     return api
 

@@ -5,8 +5,11 @@ import time
 
 import pytest
 
+from tests.conftest import BOTH_BACKENDS
 from tests.dataplane_api import DataApi
 from tests.dataplane_api import error_of
+
+pytestmark = BOTH_BACKENDS
 
 PROGRAM = """
 CREATE TABLE keyed (id INT NOT NULL PRIMARY KEY, name VARCHAR, score DOUBLE);
@@ -16,16 +19,18 @@ CREATE MATERIALIZED VIEW top AS SELECT id, name FROM keyed WHERE score > 10;
 """
 
 
-def running(path) -> DataApi:
-    api = DataApi(path, DATA_MAX_ROWS=20, DATA_MAX_REQUEST_ROWS=8, DATA_MAX_REQUEST_BYTES=4096)
+def running(path, database=None) -> DataApi:
+    api = DataApi(
+        path, database, DATA_MAX_ROWS=20, DATA_MAX_REQUEST_ROWS=8, DATA_MAX_REQUEST_BYTES=4096
+    )
     api.running("p", PROGRAM)
     return api
 
 
 @pytest.fixture
-def api(tmp_path):
+def api(tmp_path, database):
     """A pipeline of this test's own."""
-    return running(tmp_path)
+    return running(tmp_path, database)
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,12 @@ import json
 
 import pytest
 
-from app.storage import open_store
+from app.storage import open_app_store
+from tests.conftest import BOTH_BACKENDS
 from tests.dataplane_api import DataApi
 from tests.dataplane_api import error_of
+
+pytestmark = BOTH_BACKENDS
 
 PROGRAM = """
 CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR);
@@ -39,15 +42,15 @@ def token_status(api, token):
 
 
 @pytest.fixture
-def api(tmp_path):
-    api = DataApi(tmp_path)
+def api(tmp_path, database):
+    api = DataApi(tmp_path, database)
     api.running("p", PROGRAM)
     return api
 
 
 @pytest.fixture
-def enterprise(tmp_path):
-    api = DataApi(tmp_path, EDITION="enterprise")
+def enterprise(tmp_path, database):
+    api = DataApi(tmp_path, database, EDITION="enterprise")
     api.running("p", PROGRAM)
     return api
 
@@ -121,7 +124,7 @@ def test_a_changed_program_keeps_only_unchanged_tables(enterprise):
 def test_delete_removes_the_data_and_the_logs(api):
     filled(api)
     pid = api.client.get("/v0/pipelines/p").get_json()["id"]
-    store = open_store(api.database)
+    store = open_app_store(api.app)
     try:
         assert store.data.head(pid) is not None
         assert store.logs.bounds(pid)[1] > 3

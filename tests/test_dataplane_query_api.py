@@ -7,8 +7,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from tests.conftest import BOTH_BACKENDS
 from tests.dataplane_api import DataApi
 from tests.dataplane_api import error_of
+
+pytestmark = BOTH_BACKENDS
 
 PROGRAM = """
 CREATE TABLE customers (id INT NOT NULL PRIMARY KEY, name VARCHAR NOT NULL);
@@ -28,8 +31,8 @@ ORDERS = [
 ]
 
 
-def filled(path) -> DataApi:
-    api = DataApi(path)
+def filled(path, database=None) -> DataApi:
+    api = DataApi(path, database)
     api.running("p", PROGRAM)
     api.push("p", "customers", [{"id": 10, "name": "ann"}, {"id": 11, "name": "bob"}])
     api.push("p", "orders", ORDERS)
@@ -37,9 +40,9 @@ def filled(path) -> DataApi:
 
 
 @pytest.fixture
-def api(tmp_path):
+def api(tmp_path, database):
     """A pipeline of this test's own (for tests that change it)."""
-    return filled(tmp_path)
+    return filled(tmp_path, database)
 
 
 @pytest.fixture(scope="module")

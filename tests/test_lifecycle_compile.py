@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import BOTH_BACKENDS
 from tests.simulation import PROGRAM
 from tests.simulation import Simulation
 from tests.simulation import ts
@@ -21,10 +22,12 @@ UNUSED_NAME = {
     + "\n    2|CREATE MATERIALIZED VIEW v1 AS SELECT id FROM t1;\n",
 }
 
+pytestmark = BOTH_BACKENDS
+
 
 @pytest.fixture
-def sim(tmp_path):
-    return Simulation(tmp_path)
+def sim(tmp_path, database):
+    return Simulation(tmp_path, database)
 
 
 def compile_fields(body: dict) -> tuple:

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from tests.conftest import BOTH_BACKENDS
 from tests.simulation import COMPILED_AT
 from tests.simulation import PROGRAM
 from tests.simulation import Simulation
@@ -37,10 +38,12 @@ COMPILED = {
 }
 CONNECTOR_STATS = {"connector_stats": {"num_errors": 0}}
 
+pytestmark = BOTH_BACKENDS
+
 
 @pytest.fixture
-def sim(tmp_path):
-    return Simulation(tmp_path)
+def sim(tmp_path, database):
+    return Simulation(tmp_path, database)
 
 
 def starting(at: float, initial: str = "Running") -> dict:
@@ -331,8 +334,8 @@ def test_provisioning_timeout(sim, runtime_config, fails_at):
     assert stopped["deployment_error"] == failed["deployment_error"]
 
 
-def test_scale_zero_makes_every_transition_immediate(tmp_path):
-    sim = Simulation(tmp_path, SIMULATION_SCALE=0)
+def test_scale_zero_makes_every_transition_immediate(tmp_path, database):
+    sim = Simulation(tmp_path, database, SIMULATION_SCALE=0)
     sim.at(0).create()
     assert sim.status()["program_status"] == "Success"
     sim.act("p1", "start")

@@ -10,6 +10,7 @@ from app.storage.interface import PipelineFilter
 from app.storage.sqlite.migrations import MIGRATIONS
 from app.storage.sqlite.migrations import add_change_stamp
 from app.storage.sqlite.pipelines import list_query
+from tests.conftest import BOTH_BACKENDS
 from tests.simulation import Simulation
 
 PIPELINES = {
@@ -22,9 +23,9 @@ PIPELINES = {
 
 
 @pytest.fixture
-def sim(tmp_path):
+def sim(tmp_path, database):
     """An app holding PIPELINES, created in that order and compiled (nothing moves any more)."""
-    simulation = Simulation(tmp_path, SIMULATION_SCALE=0)
+    simulation = Simulation(tmp_path, database, SIMULATION_SCALE=0)
     for name, tags in PIPELINES.items():
         simulation.create(name, tags=tags)
     # A request compiles at most one program: list until every one is done.
@@ -42,6 +43,7 @@ def names(sim, query: str) -> list[str]:
     return [p["name"] for p in response.get_json()]
 
 
+@BOTH_BACKENDS
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -69,6 +71,7 @@ def test_filters_select_in_creation_order(sim, query, expected):
     assert names(sim, query) == expected
 
 
+@BOTH_BACKENDS
 def test_filters_combine_with_selectors(sim):
     for selector in ("all", "status", "status_with_connectors"):
         everything = sim.client.get(f"/v0/pipelines?selector={selector}").get_json()
@@ -77,6 +80,7 @@ def test_filters_combine_with_selectors(sim):
         assert filtered == [p for p in everything if "prod" in p["tags"]]
 
 
+@BOTH_BACKENDS
 def test_absent_filters_change_nothing(sim):
     plain = sim.client.get("/v0/pipelines?selector=status")
     for query in ("selector=status&name=", "selector=status&other=x"):

@@ -9,6 +9,7 @@ from app.schemas.pipelines import FIELD_SETS
 from app.schemas.pipelines import PipelineSchema
 from app.storage import get_store
 from app.storage.sqlite.pipelines import SqlitePipelineRows
+from tests.conftest import BOTH_BACKENDS
 from tests.test_crud_fuzz import load_schema
 
 STATUS_KEYS = {
@@ -40,6 +41,7 @@ def contains(actual, expected) -> bool:
     return actual == expected and type(actual) is type(expected)
 
 
+@BOTH_BACKENDS
 def test_seed_is_reproduced(seeded_app, seed):
     response = seeded_app.test_client().get("/v0/pipelines")
     assert response.status_code == 200
@@ -56,11 +58,13 @@ def test_seed_is_reproduced(seeded_app, seed):
         assert actual["program_config"]["use_platform_compiler"] is False
 
 
+@BOTH_BACKENDS
 def test_key_order_follows_upstream(seeded_app):
     listed = seeded_app.test_client().get("/v0/pipelines").get_json()
     assert tuple(listed[0]) == FIELD_SETS["all"]
 
 
+@BOTH_BACKENDS
 @pytest.mark.parametrize("selector", ["all", "status", "status_with_connectors"])
 def test_exact_key_sets(seeded_app, selector):
     client = seeded_app.test_client()
@@ -123,6 +127,7 @@ def test_success_headers(seeded_app):
         assert response.mimetype == "application/json"
 
 
+@BOTH_BACKENDS
 def test_empty_store_lists_nothing(client):
     assert client.get("/v0/pipelines").get_json() == []
 
@@ -131,6 +136,7 @@ def test_names_are_case_sensitive(seeded_app):
     assert seeded_app.test_client().get("/v0/pipelines/EXAMPLE1").status_code == 404
 
 
+@BOTH_BACKENDS
 def test_order_is_by_id_not_name(app, runner, tmp_path, seed):
     # Reverse the names so name order and id order disagree.
     seed[0]["name"], seed[1]["name"] = "zzz", "aaa"
@@ -142,6 +148,7 @@ def test_order_is_by_id_not_name(app, runner, tmp_path, seed):
     assert [p["id"] for p in listed] == sorted(p["id"] for p in listed)
 
 
+@BOTH_BACKENDS
 @pytest.mark.parametrize("selector", ["all", "status", "status_with_connectors", "mutation"])
 def test_sql_rendering_matches_schema_dump(seeded_app, selector):
     """The lean SQL renderer returns exactly what the marshmallow schema documents."""
@@ -156,6 +163,7 @@ def test_sql_rendering_matches_schema_dump(seeded_app, selector):
     ] * len(stored)
 
 
+@BOTH_BACKENDS
 def test_connectors_appear_only_with_runtime_stats(seeded_app):
     with seeded_app.app_context():
         store = get_store()
@@ -169,6 +177,7 @@ def test_connectors_appear_only_with_runtime_stats(seeded_app):
     assert "connectors" not in client.get("/v0/pipelines/example1?selector=status").get_json()
 
 
+@BOTH_BACKENDS
 @pytest.mark.parametrize("selector", ["all", "status", "status_with_connectors"])
 def test_every_selector_answers_what_the_generated_spec_documents(seeded_app, selector):
     with seeded_app.app_context():

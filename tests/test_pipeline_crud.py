@@ -10,6 +10,7 @@ from app.pipeline_config import RUNTIME_CONFIG_DEFAULTS
 from app.pipelines import persistence
 from app.schemas.pipelines import FIELD_SETS
 from app.storage import get_store
+from tests.conftest import BOTH_BACKENDS
 
 SINCE = "2025-01-01T00:00:00Z"
 # Stored states set directly, as the lifecycle simulation would leave them.
@@ -45,12 +46,12 @@ MUTATION_KEYS = set(FIELD_SETS["all"]) - {
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(database):
     """An app whose simulated lifecycle is slowed down so far that nothing moves by itself."""
     return create_app(
         {
             "TESTING": True,
-            "DATABASE": str(tmp_path / "pipelines.sqlite3"),
+            "DATABASE": database,
             "SECRET_KEY": "test",
             "SIMULATION_SCALE": 10_000,
         }
@@ -300,6 +301,7 @@ def test_action_post_with_empty_json_body_is_not_parsed(client):
     )
 
 
+@BOTH_BACKENDS
 def test_create_response(app, client):
     response = client.post("/v0/pipelines", json=body(description="d", tags=["b", "a", "b"]))
     assert stored(app, "p1")["simulated"] == 1
@@ -322,6 +324,7 @@ def test_create_response(app, client):
     assert {key: fetched[key] for key in created} == created
 
 
+@BOTH_BACKENDS
 def test_put_create_then_update_then_delete(client):
     response = client.put("/v0/pipelines/p1", json=body(udf_rust=None, runtime_config=None))
     assert (response.status_code, response.headers["Cache-Control"]) == (201, "no-cache")
@@ -339,6 +342,7 @@ def counters(pipeline: dict) -> tuple[int, int, int]:
     return pipeline["version"], pipeline["program_version"], pipeline["refresh_version"]
 
 
+@BOTH_BACKENDS
 @pytest.mark.parametrize(
     ("patch", "delta"),
     [
@@ -385,6 +389,7 @@ def test_version_counters(app, client, patch, delta):
     assert {key: after[key] for key in untouched} == {key: before[key] for key in untouched}
 
 
+@BOTH_BACKENDS
 def test_program_edit_takes_current_platform_version(app, client):
     client.post("/v0/pipelines", json=body())
     set_state(app, "p1", platform_version="0.1.0")
@@ -396,6 +401,7 @@ def test_program_edit_takes_current_platform_version(app, client):
     assert counters(client.put("/v0/pipelines/p1", json=body()).get_json()) == (2, 2, 2)
 
 
+@BOTH_BACKENDS
 def test_metadata_edits_allowed_in_any_state(app, client):
     client.post("/v0/pipelines", json=body())
     set_state(app, "p1", **STATES["running"], **STATES["in_use"])
@@ -425,6 +431,7 @@ def test_unchanged_legacy_metadata_is_not_revalidated(app, client):
     assert client.patch("/v0/pipelines/p1", json={"tags": ["", ""]}).status_code == 400
 
 
+@BOTH_BACKENDS
 def test_put_resets_omitted_fields(client):
     full = body(description="d", tags=["t"], udf_rust="r", runtime_config={"workers": 2})
     client.post("/v0/pipelines", json=full)
@@ -450,6 +457,7 @@ def test_runtime_config_normalisation(client):
     assert counters(resent.get_json()) == counters(after)
 
 
+@BOTH_BACKENDS
 def test_seed_runtime_config_round_trip(seeded_app):
     client = seeded_app.test_client()
     seeded = client.get("/v0/pipelines/example1").get_json()

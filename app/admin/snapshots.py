@@ -20,7 +20,9 @@ SUFFIX = ".sqlite3"
 
 
 def folder(database_path: str) -> str:
-    """Where the snapshots of a database file are kept: beside it."""
+    """Where the snapshots of a database file are kept: beside it (none for a Postgres URL)."""
+    if "://" in database_path:
+        raise errors.SnapshotsUnavailable()
     return os.path.join(os.path.dirname(database_path), "snapshots")
 
 

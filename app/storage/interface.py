@@ -1,4 +1,4 @@
-"""The store's contract: what the domain may ask of any backend (SQLite now, Postgres next).
+"""The store's contract: what the domain may ask of any backend (SQLite or Postgres).
 
 Records are plain dicts keyed by column name, with JSON columns decoded. A store knows rows and
 SQL only: it never derives a status, schedules a transition or raises an HTTP error. Writes
