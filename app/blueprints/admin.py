@@ -40,6 +40,9 @@ AUTH_ERRORS = (
     errors.AdminCredentialRefused,
 )
 
+# Every snapshot route needs the SQLite file: on Postgres each answers 501 before anything else.
+SNAPSHOT_ERRORS = (errors.SnapshotsUnavailable, *AUTH_ERRORS)
+
 
 def snapshot_folder() -> str:
     """This instance's snapshot folder."""
@@ -70,7 +73,7 @@ class Snapshots(MethodView):
 
     @blp.doc(operationId="admin_list_snapshots")
     @blp.response(200, SnapshotSchema(many=True))
-    @blp.errors(*AUTH_ERRORS)
+    @blp.errors(*SNAPSHOT_ERRORS)
     def get(self):
         """List snapshots"""
         return snapshots.list_all(snapshot_folder()), NO_CACHE
@@ -82,7 +85,7 @@ class SnapshotByName(MethodView):
 
     @blp.doc(operationId="admin_save_snapshot")
     @blp.response(201, SnapshotSchema)
-    @blp.errors(errors.InvalidSnapshotName, *AUTH_ERRORS)
+    @blp.errors(errors.InvalidSnapshotName, *SNAPSHOT_ERRORS)
     def put(self, name):
         """Save a snapshot
 
@@ -93,7 +96,7 @@ class SnapshotByName(MethodView):
 
     @blp.doc(operationId="admin_delete_snapshot")
     @blp.response(200, description="Snapshot deleted (empty body).")
-    @blp.errors(errors.InvalidSnapshotName, errors.UnknownSnapshot, *AUTH_ERRORS)
+    @blp.errors(errors.InvalidSnapshotName, errors.UnknownSnapshot, *SNAPSHOT_ERRORS)
     def delete(self, name):
         """Delete a snapshot"""
         snapshots.delete(snapshot_folder(), name)
@@ -107,7 +110,10 @@ class SnapshotRestore(MethodView):
     @blp.doc(operationId="admin_restore_snapshot")
     @blp.response(200, SnapshotSchema)
     @blp.errors(
-        errors.InvalidSnapshotName, errors.UnknownSnapshot, errors.SnapshotTooNew, *AUTH_ERRORS
+        errors.InvalidSnapshotName,
+        errors.UnknownSnapshot,
+        errors.SnapshotTooNew,
+        *SNAPSHOT_ERRORS,
     )
     def post(self, name):
         """Restore a snapshot
